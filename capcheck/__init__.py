@@ -1,0 +1,3 @@
+"""capcheck: audit destination capability declarations and map events to MoEngage."""
+
+__version__ = "0.1.0"

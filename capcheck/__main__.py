@@ -1,0 +1,3 @@
+from capcheck.cli import main
+
+raise SystemExit(main())

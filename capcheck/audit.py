@@ -1,0 +1,143 @@
+"""The pipeline: paths -> load -> facts -> capability rules -> reports.
+
+Every command that needs verdicts (audit, matrix, docs, lock, check) goes through
+``run_audit``; it never raises for bad input: unusable definitions come back as
+LoadErrors beside the reports of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from capcheck import resources
+from capcheck.capabilities.engine import evaluate
+from capcheck.capabilities.pack import Capability, load_pack
+from capcheck.connection import connection_config
+from capcheck.facts import SOURCE_TYPES, DestinationFacts, TransformerFacts, build_facts
+from capcheck.load.definitions import RawDefinition, discover, read_definition
+from capcheck.load.transformer import candidate_names, resolve_src, scan_destination
+from capcheck.mappers import BUNDLED
+from capcheck.model import LoadError, Report, Status, TransformerInfo
+
+
+class InputError(Exception):
+    """Input so wrong that nothing can be audited (e.g. --transformer is not a checkout)."""
+
+
+@dataclass
+class Loaded:
+    raw: list[RawDefinition] = field(default_factory=list)
+    facts: list[DestinationFacts] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+
+@dataclass
+class AuditResult:
+    reports: list[Report]
+    facts: list[DestinationFacts]
+    errors: list[LoadError]
+
+
+def default_paths(paths: Iterable[Path] | None) -> list[Path]:
+    chosen = list(paths or [])
+    return [display_path(p) for p in chosen or [resources.destinations_dir()]]
+
+
+def display_path(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it, so that
+    evidence, docs and lock files name files the same way on every machine."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def load(paths: Iterable[Path] | None, transformer: Path | None = None) -> Loaded:
+    """Discover and read every definition under ``paths``, with transformer code facts."""
+    src: Path | None = None
+    if transformer is not None:
+        resolved = resolve_src(transformer)
+        if isinstance(resolved, LoadError):
+            raise InputError(str(resolved))
+        src = resolved
+    loaded = Loaded()
+    seen: set[Path] = set()
+    for root in default_paths(paths):
+        found = discover(root)
+        loaded.errors.extend(found.errors)
+        for folder in found.folders:
+            key = folder.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            raw = read_definition(folder)
+            loaded.raw.append(raw)
+            loaded.errors.extend(raw.errors)
+            facts = build_facts(raw)
+            if isinstance(facts, LoadError):
+                if facts not in loaded.errors:
+                    loaded.errors.append(facts)
+                continue
+            facts.transformer = TransformerFacts(given=src is not None)
+            if src is not None:
+                code = scan_destination(src, candidate_names(facts.dir_name, facts.name))
+                facts.transformer.code = code
+                loaded.errors.extend(code.errors)
+            loaded.facts.append(facts)
+    loaded.facts.sort(key=lambda f: (f.dir_name, f.path))
+    loaded.errors.sort(key=lambda e: (e.location.file, e.location.line or 0, e.message))
+    return loaded
+
+
+def transformer_info(facts: DestinationFacts) -> TransformerInfo:
+    info = facts.transformer
+    if not info.given:
+        return TransformerInfo(False, note="transformer code not examined (no --transformer given)")
+    code = info.code
+    if code is None or not code.folders:
+        names = ", ".join(candidate_names(facts.dir_name, facts.name))
+        return TransformerInfo(
+            True,
+            note=f"no transformer folder found for {names} in src/v0, src/v1 or src/cdk/v2",
+        )
+    folders = tuple(f"src/{f}" for f in code.folders)
+    return TransformerInfo(
+        True, folders, code.files_scanned,
+        note=f"scanned {code.files_scanned} files in {', '.join(folders)}",
+    )
+
+
+def make_report(facts: DestinationFacts, capabilities: list[Capability]) -> Report:
+    verdicts = tuple(evaluate(capabilities, facts))
+    retl = next((v for v in verdicts if v.capability == "retl"), None)
+    return Report(
+        destination=facts.dir_name,
+        name=facts.name,
+        display_name=facts.display_name,
+        definition_dir=facts.path,
+        verdicts=verdicts,
+        source_types=facts.source_types,
+        message_types={d.scope: d.types for d in facts.message_types or ()},
+        connection_modes=dict(facts.connection_modes),
+        connection_config=(
+            connection_config(facts) if retl and retl.status is Status.SUPPORTED else None
+        ),
+        transformer=transformer_info(facts),
+        source_types_location=facts.loc(SOURCE_TYPES),
+        extras={"mapper": BUNDLED[facts.name]} if facts.name in BUNDLED else {},
+    )
+
+
+def run_audit(
+    paths: Iterable[Path] | None = None,
+    transformer: Path | None = None,
+    rules: list[Path] | None = None,
+    variants: dict[str, str] | None = None,
+) -> AuditResult:
+    """Raises InputError / PackError only for inputs that make the whole run impossible."""
+    capabilities = load_pack(rules).select(variants)
+    loaded = load(paths, transformer)
+    reports = [make_report(f, capabilities) for f in loaded.facts]
+    return AuditResult(reports, loaded.facts, loaded.errors)

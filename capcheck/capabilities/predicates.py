@@ -1,0 +1,128 @@
+"""The named predicates a capability rule pack can call.
+
+Each predicate takes the destination's facts and the rule's ``args`` and returns a
+Result: True / False / None (unknown: the facts needed were not available), with the
+evidence that decided it. Adding a predicate = one function + the @predicate line;
+its parameters are declared so that a rule file naming a wrong argument fails at
+load time, not in the middle of an audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from capcheck.facts import CONFIG, SOURCE_TYPES, DestinationFacts
+from capcheck.model import Evidence, Location
+
+
+@dataclass(frozen=True)
+class Result:
+    value: bool | None
+    evidence: tuple[Evidence, ...]
+
+
+PredicateFn = Callable[[DestinationFacts, dict[str, Any]], Result]
+
+
+@dataclass(frozen=True)
+class PredicateSpec:
+    name: str
+    fn: PredicateFn
+    params: dict[str, type]
+    doc: str
+
+
+REGISTRY: dict[str, PredicateSpec] = {}
+
+
+def predicate(name: str, **params: type) -> Callable[[PredicateFn], PredicateFn]:
+    def register(fn: PredicateFn) -> PredicateFn:
+        REGISTRY[name] = PredicateSpec(name, fn, params, (fn.__doc__ or "").strip())
+        return fn
+
+    return register
+
+
+def _ev(fact: str, location: Location | None) -> tuple[Evidence, ...]:
+    return (Evidence(fact, location),)
+
+
+@predicate("source_type_present", source_type=str)
+def source_type_present(facts: DestinationFacts, args: dict[str, Any]) -> Result:
+    """The source type is listed in config.supportedSourceTypes."""
+    wanted = args["source_type"]
+    if wanted in facts.source_types:
+        index = facts.source_types.index(wanted)
+        ptr = f"{SOURCE_TYPES}/{index}"
+        return Result(True, _ev(f"`{SOURCE_TYPES}` includes `{wanted}`", facts.loc(ptr)))
+    return Result(False, _ev(f"`{SOURCE_TYPES}` lacks `{wanted}`", facts.loc(SOURCE_TYPES)))
+
+
+@predicate("config_flag_true", flag=str)
+def config_flag_true(facts: DestinationFacts, args: dict[str, Any]) -> Result:
+    """config.<flag> is present and true."""
+    flag = args["flag"]
+    ptr = f"{CONFIG}/{flag}"
+    if flag not in facts.config:
+        return Result(False, _ev(f"`{flag}` is not present in db-config.json", facts.loc(CONFIG)))
+    value = facts.config[flag]
+    shown = "true" if value is True else "false" if value is False else repr(value)
+    return Result(value is True, _ev(f"`{ptr}` is {shown}", facts.loc(ptr)))
+
+
+@predicate("config_flag_not_true", flag=str)
+def config_flag_not_true(facts: DestinationFacts, args: dict[str, Any]) -> Result:
+    """config.<flag> is absent or false (the negation of config_flag_true)."""
+    result = config_flag_true(facts, args)
+    return Result(None if result.value is None else not result.value, result.evidence)
+
+
+@predicate("message_type_declared", message_type=str)
+def message_type_declared(facts: DestinationFacts, args: dict[str, Any]) -> Result:
+    """The message type appears in config.supportedMessageTypes, in any of its shapes:
+    a list, a dict by connection mode, or a dict of dicts (device -> source -> list)."""
+    wanted = args["message_type"]
+    ptr = "/config/supportedMessageTypes"
+    if facts.message_types is None:
+        return Result(False, _ev(f"`{ptr}` is not declared", facts.loc(CONFIG)))
+    hits = facts.message_type_declarations(wanted)
+    if not hits:
+        return Result(False, _ev(f"`{ptr}` lacks `{wanted}`", facts.loc(ptr)))
+    return Result(
+        True,
+        tuple(
+            Evidence(
+                f"`{decl.pointer}` includes `{wanted}`",
+                facts.loc(f"{decl.pointer}/{decl.types.index(wanted)}"),
+            )
+            for decl in hits
+        ),
+    )
+
+
+@predicate("code_handles_event_type", event_type=str)
+def code_handles_event_type(facts: DestinationFacts, args: dict[str, Any]) -> Result:
+    """The destination's transformer code branches on the event type (EventType.X, a
+    comparison with the type string, a case label, a CDK v2 workflow condition).
+    Unknown when no transformer was given or no code folder resolves."""
+    wanted = args["event_type"].lower()
+    info = facts.transformer
+    if not info.given:
+        return Result(None, _ev("transformer code not examined (no --transformer given)", None))
+    code = info.code
+    if code is None or not code.folders:
+        return Result(None, _ev("no transformer code folder found for this destination", None))
+    hits = code.handles(wanted)
+    folders = ", ".join(f"src/{f}" for f in code.folders)
+    if not hits:
+        return Result(
+            False,
+            _ev(f"no `{wanted}` event type handling in {folders} "
+                f"({code.files_scanned} files scanned)", None),
+        )
+    return Result(
+        True,
+        tuple(Evidence(f"handles `{wanted}`: {h.snippet}", h.location) for h in hits),
+    )

@@ -1,0 +1,41 @@
+"""capcheck audit: one capability report per destination, with evidence.
+
+Exit status: 0 when every input was usable, 2 when any was not (each problem is one
+line on stderr naming the file and line; the other destinations are still reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from capcheck import exitcodes
+from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+
+FORMATS = ("markdown", "json", "table")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="markdown",
+                        help="output format (default: markdown)")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = audit_from_args(args)
+    if isinstance(result, int):
+        return result
+    if args.format == "json":
+        from capcheck.render import json_report
+
+        sys.stdout.write(json_report.render(result.reports, result.errors))
+    elif args.format == "table":
+        from capcheck.render import table
+
+        sys.stdout.write(table.render(result.reports))
+    else:
+        from capcheck.render import markdown
+
+        sys.stdout.write(markdown.render(result.reports))
+    print_errors(result.errors)
+    return exitcodes.USAGE if result.errors else exitcodes.OK

@@ -1,0 +1,56 @@
+"""Arguments and helpers shared by the commands that audit definitions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from capcheck import exitcodes
+from capcheck.audit import AuditResult, InputError, run_audit
+from capcheck.capabilities.pack import PackError
+from capcheck.model import LoadError
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="a destination folder, a folder of them, or an integrations-config checkout "
+             "(default: the bundled destinations/)",
+    )
+    parser.add_argument(
+        "--transformer", type=Path, metavar="PATH",
+        help="a rudder-transformer checkout (or its src/) to look for event handling code",
+    )
+    parser.add_argument(
+        "--rules", type=Path, action="append", default=[], metavar="FILE",
+        help="a YAML capability rule file that adds or overrides capabilities (repeatable)",
+    )
+    parser.add_argument(
+        "--variant", action="append", default=[], metavar="ID=NAME",
+        help="select a capability variant, e.g. json_mapper=excludes-visual-mapper",
+    )
+
+
+def parse_variants(items: list[str]) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for item in items:
+        cap, sep, name = item.partition("=")
+        if not sep or not cap or not name:
+            raise PackError(f"--variant expects ID=NAME, got {item!r}")
+        chosen[cap.strip()] = name.strip()
+    return chosen
+
+
+def audit_from_args(args: argparse.Namespace) -> AuditResult | int:
+    """Run the audit pipeline; on a fatal input problem print one line and return 2."""
+    try:
+        return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant))
+    except (InputError, PackError) as exc:
+        print(f"capcheck: error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+
+
+def print_errors(errors: list[LoadError]) -> None:
+    for error in errors:
+        print(f"{error}", file=sys.stderr)

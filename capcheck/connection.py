@@ -1,0 +1,59 @@
+"""The connection config of a RETL destination: what a warehouse connection asks for.
+
+The settings are ``destConfig.defaultConfig`` plus ``destConfig.warehouse``, each with
+its label (ui-config.json), whether it is secret (``secretKeys``) and whether it is
+required (schema.json), plus the warehouse connection modes and sync behaviours.
+"""
+
+from __future__ import annotations
+
+from capcheck.facts import CONNECTION_MODES, DEST_CONFIG, SYNC_BEHAVIOURS, DestinationFacts
+from capcheck.model import ConnectionConfig, ConnectionSetting, Evidence
+
+WAREHOUSE = "warehouse"
+
+
+def connection_config(facts: DestinationFacts) -> ConnectionConfig:
+    settings: list[ConnectionSetting] = []
+    seen: set[str] = set()
+    for scope in ("defaultConfig", WAREHOUSE):
+        for index, key in enumerate(facts.dest_config.get(scope, ())):
+            if key in seen:
+                continue
+            seen.add(key)
+            ui = facts.ui_fields.get(key)
+            settings.append(
+                ConnectionSetting(
+                    key=key,
+                    label=ui.label if ui else None,
+                    scope=scope,
+                    secret=key in facts.secret_keys,
+                    required=key in facts.schema_required,
+                    location=facts.loc(f"{DEST_CONFIG}/{scope}/{index}"),
+                    label_location=ui.location if ui else None,
+                )
+            )
+    modes = facts.connection_modes.get(WAREHOUSE, ())
+    evidence = [
+        Evidence(
+            f"{DEST_CONFIG}/defaultConfig lists {len(facts.dest_config.get('defaultConfig', ()))}"
+            f" settings, {DEST_CONFIG}/warehouse lists "
+            f"{len(facts.dest_config.get(WAREHOUSE, ()))}",
+            facts.loc(DEST_CONFIG),
+        ),
+        Evidence(
+            f"{CONNECTION_MODES}/warehouse is {list(modes) if modes else 'not declared'}",
+            facts.loc(f"{CONNECTION_MODES}/warehouse"),
+        ),
+    ]
+    if facts.sync_behaviours:
+        evidence.append(
+            Evidence(f"{SYNC_BEHAVIOURS} is {list(facts.sync_behaviours)}",
+                     facts.loc(SYNC_BEHAVIOURS))
+        )
+    return ConnectionConfig(
+        settings=tuple(settings),
+        connection_modes=modes,
+        sync_behaviours=facts.sync_behaviours,
+        evidence=tuple(evidence),
+    )

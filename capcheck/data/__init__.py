@@ -1,0 +1,1 @@
+"""Data shipped with capcheck: schemas/ and destinations/ map here when installed."""

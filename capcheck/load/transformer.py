@@ -1,0 +1,233 @@
+"""Resolve a destination's transformer code and find which event types it handles.
+
+A transformer checkout keeps destination code in ``src/v0/destinations/<name>/``,
+``src/v1/destinations/<name>/`` and ``src/cdk/v2/destinations/<name>/`` (YAML
+workflows). The scanner reports, per event type, every place where the code
+*branches on* that type: ``EventType.RECORD``, a comparison such as
+``type === 'record'``, a ``case 'record':`` label, or a CDK v2 workflow condition.
+Comments, test files, docs and words like ``records`` do not count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capcheck.model import LoadError, Location
+
+# Where destination code lives, relative to the transformer's src/ folder, most
+# specific (newest) first.
+LAYOUTS: tuple[str, ...] = ("cdk/v2/destinations", "v1/destinations", "v0/destinations")
+CODE_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+# Folders and file name parts that hold tests, fixtures or docs, not handling code.
+SKIP_DIRS = frozenset(
+    {"__tests__", "__mocks__", "__fixtures__", "test", "tests", "testdata", "mocks", "docs",
+     "node_modules", "fixtures"}
+)
+SKIP_NAME = re.compile(r"\.(test|spec|mock|mocks|fixture|fixtures|stories|d)\.[cm]?[jt]s$")
+
+# Event types a transformer can branch on.
+EVENT_TYPES = ("identify", "track", "page", "screen", "group", "alias", "record", "audiencelist")
+_TYPES_ALT = "|".join(EVENT_TYPES)
+_Q = r"""['"`]"""
+CODE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # EventType.RECORD, EventType['RECORD'], MessageType.RECORD ...
+    re.compile(r"\b(?:EventType|MessageType|EVENT_TYPES|MESSAGE_TYPES)\s*(?:\.\s*|\[\s*['\"])"
+               rf"(?P<type>{_TYPES_ALT})\b", re.IGNORECASE),
+    # x === 'record', x == "record", x !== 'record'
+    re.compile(rf"(?:===?|!==?)\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)", re.IGNORECASE),
+    # 'record' === x
+    re.compile(rf"(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*(?:===?|!==?)", re.IGNORECASE),
+    # case 'record':
+    re.compile(rf"\bcase\s+(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*:", re.IGNORECASE),
+)
+# Inside CDK v2 workflow expressions JSONata's single '=' is also a comparison, and
+# `in [...]` lists are common: `$.message.type in ['record', 'track']`.
+YAML_PATTERNS: tuple[re.Pattern[str], ...] = CODE_PATTERNS + (
+    re.compile(rf"(?<![=!<>])=\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)", re.IGNORECASE),
+    re.compile(rf"\bin\s*\[[^\]]*?(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)", re.IGNORECASE),
+)
+# YAML keys whose values are expressions evaluated against the event.
+YAML_EXPRESSION_KEYS = frozenset({"condition", "template", "value", "else"})
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    event_type: str  # lower-case event type
+    location: Location
+    snippet: str  # the matched text, e.g. "=== 'record'"
+
+
+@dataclass
+class TransformerCode:
+    """What was found for one destination in a transformer checkout."""
+
+    folders: list[str] = field(default_factory=list)  # relative to src/, e.g. v0/destinations/x
+    files_scanned: int = 0
+    hits: list[CodeHit] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+    def handles(self, event_type: str) -> list[CodeHit]:
+        return [h for h in self.hits if h.event_type == event_type]
+
+
+def resolve_src(path: Path) -> Path | LoadError:
+    """The ``src`` folder of a transformer checkout given the checkout or ``src`` itself."""
+    if not path.is_dir():
+        return LoadError(Location(str(path)), "transformer path is not a folder")
+    for candidate in (path / "src", path):
+        if any((candidate / layout).is_dir() for layout in LAYOUTS):
+            return candidate
+    wanted = ", ".join(f"src/{layout}" for layout in LAYOUTS)
+    return LoadError(Location(str(path)), f"not a transformer checkout (none of {wanted} found)")
+
+
+def candidate_names(dir_name: str, internal_name: str) -> list[str]:
+    names = [dir_name, dir_name.lower(), internal_name.lower()]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def scan_destination(src: Path, names: list[str]) -> TransformerCode:
+    code = TransformerCode()
+    for layout in LAYOUTS:
+        for name in names:
+            folder = src / layout / name
+            if folder.is_dir():
+                code.folders.append(f"{layout}/{name}")
+                _scan_folder(folder, src, code)
+                break
+    return code
+
+
+def _scan_folder(folder: Path, src: Path, code: TransformerCode) -> None:
+    for path in sorted(folder.rglob("*")):
+        rel_parts = path.relative_to(folder).parts
+        if any(part in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
+            continue
+        suffix = path.suffix.lower()
+        if suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name):
+            scanner = _scan_code
+        elif suffix in YAML_SUFFIXES:
+            scanner = _scan_yaml
+        else:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            code.errors.append(LoadError(Location(str(path)), f"cannot read: {exc.strerror}"))
+            continue
+        code.files_scanned += 1
+        display = str(path)
+        result = scanner(text, display)
+        if isinstance(result, LoadError):
+            code.errors.append(result)
+        else:
+            code.hits.extend(result)
+
+
+def strip_js_comments(text: str) -> str:
+    """Blank out // and /* */ comments, keeping strings, line numbers and columns."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < n else ""
+        if ch == "/" and nxt == "/":
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            out.append(" " * (end - i))
+            i = end
+        elif ch == "/" and nxt == "*":
+            end = text.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:end]))
+            i = end
+        elif ch in "'\"`":
+            j = i + 1
+            while j < n and text[j] != ch:
+                if text[j] == "\\":
+                    j += 1
+                elif text[j] == "\n" and ch != "`":
+                    break  # unterminated ordinary string: stop at end of line
+                j += 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def find_hits(
+    text: str, patterns: tuple[re.Pattern[str], ...], file: str, base_line: int = 0,
+    base_col: int = 0,
+) -> list[CodeHit]:
+    hits: dict[tuple[int, str], CodeHit] = {}
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            line, col = _line_col(text, match.start())
+            col = col + base_col if line == 1 else col
+            etype = match.group("type").lower()
+            key = (match.start("type"), etype)
+            if key not in hits:
+                hits[key] = CodeHit(
+                    etype, Location(file, base_line + line, col), " ".join(match.group().split())
+                )
+    return [hits[k] for k in sorted(hits)]
+
+
+def _scan_code(text: str, file: str) -> list[CodeHit]:
+    return find_hits(strip_js_comments(text), CODE_PATTERNS, file)
+
+
+def _scan_yaml(text: str, file: str) -> list[CodeHit] | LoadError:
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        return LoadError(
+            Location(file, mark.line + 1 if mark else None, mark.column + 1 if mark else None),
+            f"invalid YAML: {exc.problem}",
+        )
+    except yaml.YAMLError as exc:
+        return LoadError(Location(file), f"invalid YAML: {exc}")
+    hits: list[CodeHit] = []
+    for node in _expression_scalars(root):
+        value: str = node.value
+        block = node.style in ("|", ">")
+        # Block scalars start on the line after the indicator; plain/quoted ones on it.
+        base_line = node.start_mark.line + (1 if block else 0)
+        base_col = 0 if block else node.start_mark.column
+        hits.extend(find_hits(strip_js_comments(value), YAML_PATTERNS, file, base_line, base_col))
+    return hits
+
+
+def _expression_scalars(node: Any) -> list[Any]:
+    """Every scalar node under an expression key, in document order."""
+    import yaml
+
+    found: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    while stack:
+        current, in_expr = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if in_expr:
+                found.append(current)
+        elif isinstance(current, yaml.MappingNode):
+            for key_node, value_node in reversed(current.value):
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+                stack.append((value_node, in_expr or key in YAML_EXPRESSION_KEYS))
+        elif isinstance(current, yaml.SequenceNode):
+            for item in reversed(current.value):
+                stack.append((item, in_expr))
+    return found

@@ -1,0 +1,152 @@
+"""Markdown report per destination: the questions of the hand-written RETL reports,
+answered from the verdicts, each answer followed by its evidence."""
+
+from __future__ import annotations
+
+import json
+
+from capcheck.model import Evidence, Report, Status, Verdict
+
+CAPABILITY_LABELS = {"retl": "RETL", "json_mapper": "JSON Mapper", "vdm_v1": "VDM V1",
+                     "vdm_v2": "VDM V2"}
+STATUS_TEXT = {
+    Status.SUPPORTED: "Supported",
+    Status.PARTIAL: "Partial",
+    Status.NOT_SUPPORTED: "Not Supported",
+    Status.NOT_APPLICABLE: "Not Applicable",
+    Status.UNKNOWN: "Unknown",
+}
+YES_NO = {
+    Status.SUPPORTED: "Yes",
+    Status.PARTIAL: "Partial",
+    Status.NOT_SUPPORTED: "No",
+    Status.NOT_APPLICABLE: "Not applicable",
+    Status.UNKNOWN: "Unknown",
+}
+
+
+def evidence_line(ev: Evidence) -> str:
+    where = f" ({ev.location.short()})" if ev.location and ev.location.line else (
+        f" ({ev.location.file})" if ev.location else "")
+    return f"- {ev.fact}{where}"
+
+
+def _evidence_block(verdict: Verdict) -> list[str]:
+    return ["Evidence:", *(evidence_line(e) for e in verdict.evidence), ""]
+
+
+def _status_line(verdict: Verdict | None, name: str) -> str:
+    if verdict is None:
+        return f"- **{name}**: not evaluated"
+    return f"- **{name}**: {STATUS_TEXT[verdict.status]} ({verdict.message})"
+
+
+def render_report(report: Report) -> str:
+    v = {verdict.capability: verdict for verdict in report.verdicts}
+    retl = v.get("retl")
+    out: list[str] = [f"# {report.display_name} RETL Functionality", ""]
+    out += [f"Destination `{report.name}`, definition `{report.definition_dir}`.", ""]
+
+    out += ["## Is RETL supported at all?", ""]
+    if retl is not None:
+        out += [f"**RETL (Reverse ETL) Support**: **{STATUS_TEXT[retl.status]}**", ""]
+        out += [f"{retl.message}.", ""] + _evidence_block(retl)
+
+    out += ["## Which type of RETL support does it have?", ""]
+    for cap_id in ("json_mapper", "vdm_v1", "vdm_v2"):
+        out.append(_status_line(v.get(cap_id), CAPABILITY_LABELS[cap_id]))
+    known = set(CAPABILITY_LABELS)
+    for verdict in report.verdicts:  # capabilities added by --rules files
+        if verdict.capability not in known:
+            out.append(_status_line(verdict, verdict.title))
+    out.append("")
+
+    for cap_id, question in (("vdm_v1", "Does it have VDM support?"),
+                             ("vdm_v2", "Does it have VDM v2 support?")):
+        verdict = v.get(cap_id)
+        if verdict is None:
+            continue
+        out += [f"## {question}", "", f"**{YES_NO[verdict.status]}**: {verdict.message}.", ""]
+        out += _evidence_block(verdict)
+    if "json_mapper" in v:
+        jm = v["json_mapper"]
+        out += ["## Does it support the JSON Mapper?", "",
+                f"**{YES_NO[jm.status]}**: {jm.message}.", ""] + _evidence_block(jm)
+    for verdict in report.verdicts:
+        if verdict.capability not in known:
+            out += [f"## {verdict.title}", "", f"**{YES_NO[verdict.status]}**: "
+                    f"{verdict.message}.", ""] + _evidence_block(verdict)
+
+    out += ["## Connection config", ""]
+    out += _connection_section(report)
+
+    out += ["## Supported source types", ""]
+    out += ["```json", json.dumps({"supportedSourceTypes": list(report.source_types)}), "```", ""]
+    if report.source_types_location is not None:
+        out += [f"Declared at {report.source_types_location.short()}.", ""]
+    if retl is not None and retl.status is not Status.SUPPORTED:
+        out += ["`warehouse` is not among them, so warehouse (RETL) sources cannot connect.", ""]
+
+    out += ["## Supported message types", ""]
+    if report.message_types:
+        out += ["| Scope | Message types |", "| --- | --- |"]
+        out += [f"| {scope} | {', '.join(types)} |" for scope, types in report.message_types.items()]
+    else:
+        out.append("`supportedMessageTypes` is not declared.")
+    out.append("")
+
+    out += ["## Transformer code", "", f"{_sentence(report.transformer.note)}", ""]
+    if report.extras.get("mapper"):
+        out += _mapper_section(report, str(report.extras["mapper"]))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _connection_section(report: Report) -> list[str]:
+    cc = report.connection_config
+    if cc is None:
+        return ["Not applicable: RETL is not supported.", ""]
+    out = ["Settings of a warehouse connection (`destConfig.defaultConfig` + "
+           "`destConfig.warehouse`):", ""]
+    if cc.settings:
+        out += ["| Setting | Label | Secret | Required | From |", "| --- | --- | --- | --- | --- |"]
+        for s in cc.settings:
+            where = f"`{s.scope}`"
+            out.append(
+                f"| `{s.key}` | {s.label or '(no label in ui-config.json)'} | "
+                f"{'yes' if s.secret else 'no'} | {'yes' if s.required else 'no'} | {where} |"
+            )
+    else:
+        out.append("No settings are listed.")
+    out += [""]
+    modes = ", ".join(f"`{m}`" for m in cc.connection_modes) or "none declared"
+    out.append(f"- **Warehouse connection modes**: {modes}")
+    sync = ", ".join(f"`{s}`" for s in cc.sync_behaviours) or "none declared"
+    out.append(f"- **Sync behaviours**: {sync}")
+    out += ["", "Evidence:", *(evidence_line(e) for e in cc.evidence), ""]
+    return out
+
+
+def _mapper_section(report: Report, mapper: str) -> list[str]:
+    return [
+        "## Alternative approaches for warehouse data",
+        "",
+        f"capcheck bundles a {report.display_name} event mapper that builds the requests the "
+        "production destination would send, so warehouse rows can be turned into events and "
+        "replayed or inspected:",
+        "",
+        "```sh",
+        f"capcheck map {mapper} --rows users.csv --as identify --columns columns.yaml "
+        "--config config.json",
+        f"capcheck map {mapper} events.jsonl --config config.json",
+        "```",
+        "",
+    ]
+
+
+def render(reports: list[Report]) -> str:
+    return "\n".join(render_report(r) for r in reports)

@@ -1,0 +1,39 @@
+"""Locate the data shipped with capcheck (schemas, bundled destinations, rule pack).
+
+In a wheel, ``schemas/`` and ``destinations/`` are installed as
+``capcheck/data/schemas`` and ``capcheck/data/destinations`` (see ``package-dir`` in
+pyproject.toml), so a plain ``pip install .`` run from any directory finds them. In a
+source checkout or an editable install they are read from the top of the repository.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_REPO_ROOT = _PACKAGE.parent
+
+
+def _data_dir(name: str) -> Path:
+    installed = _PACKAGE / "data" / name
+    if installed.is_dir():
+        return installed
+    return _REPO_ROOT / name
+
+
+def schemas_dir() -> Path:
+    return _data_dir("schemas")
+
+
+def schema_path(name: str) -> Path:
+    """Path of a bundled JSON Schema, e.g. ``schema_path("report")``."""
+    return schemas_dir() / f"{name}.schema.json"
+
+
+def destinations_dir() -> Path:
+    """The bundled default definitions (``destinations/`` in the repository)."""
+    return _data_dir("destinations")
+
+
+def rule_pack_path() -> Path:
+    return _PACKAGE / "capabilities" / "pack.yaml"
