@@ -1,0 +1,58 @@
+"""CI consistency rules: one module per rule, the registry is the list below.
+
+Every rule module declares:
+
+- ``CODE``: stable code, e.g. ``"CAP101"`` (never reused once published);
+- ``NAME``: short kebab-case name, e.g. ``"visual-mapper-without-warehouse"``;
+- ``SEVERITY``: a ``capcheck.model.Severity`` (the default; configuration may not raise it);
+- ``SUMMARY``: one line, what is wrong;
+- ``__doc__``: the rule's documentation in Markdown: what it catches, why it matters, a
+  failing example and a passing example (``capcheck rule CODE`` prints it);
+- ``check(ctx: CheckContext) -> Iterable[Finding]``: pure; reads facts, never files,
+  never prints.
+
+Adding a rule = one module in this package + one line in ``RULE_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol
+
+from capcheck.facts import DestinationFacts
+from capcheck.load.definitions import RawDefinition
+from capcheck.model import Finding, Severity
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a rule may look at for one destination folder.
+
+    ``facts`` is None when the definition could not be turned into facts (e.g. a string
+    where a list belongs); rules that need facts then yield nothing, and the schema rule
+    reports the problem.
+    """
+
+    raw: RawDefinition
+    facts: DestinationFacts | None
+
+
+class Rule(Protocol):
+    CODE: str
+    NAME: str
+    SEVERITY: Severity
+    SUMMARY: str
+    __doc__: str | None
+
+    def check(self, ctx: CheckContext) -> Iterable[Finding]: ...
+
+
+# The registry: module names, in code order.
+RULE_MODULES: list[str] = []
+
+
+def all_rules() -> list[ModuleType]:
+    return [importlib.import_module(f"capcheck.checks.{name}") for name in RULE_MODULES]
