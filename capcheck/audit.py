@@ -58,7 +58,7 @@ def load(paths: Iterable[Path] | None, transformer: Path | None = None) -> Loade
     """Discover and read every definition under ``paths``, with transformer code facts."""
     src: Path | None = None
     if transformer is not None:
-        resolved = resolve_src(transformer)
+        resolved = resolve_src(display_path(transformer))
         if isinstance(resolved, LoadError):
             raise InputError(str(resolved))
         src = resolved
@@ -103,9 +103,9 @@ def transformer_info(facts: DestinationFacts) -> TransformerInfo:
             note=f"no transformer folder found for {names} in src/v0, src/v1 or src/cdk/v2",
         )
     folders = tuple(f"src/{f}" for f in code.folders)
+    files = f"{code.files_scanned} file{'s' if code.files_scanned != 1 else ''}"
     return TransformerInfo(
-        True, folders, code.files_scanned,
-        note=f"scanned {code.files_scanned} files in {', '.join(folders)}",
+        True, folders, code.files_scanned, note=f"scanned {files} in {', '.join(folders)}"
     )
 
 

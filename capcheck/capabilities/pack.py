@@ -91,11 +91,14 @@ def _validate_schema(doc: YamlDocument) -> None:
 
     schema = json.loads(resources.schema_path("rule-pack").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path))
-    if errors:
-        err = errors[0]
+    found = []
+    for err in validator.iter_errors(doc.data):
         ptr = "".join(f"/{p}" for p in err.absolute_path)
-        raise _fail(doc, ptr, f"{ptr or '/'}: {err.message}")
+        loc = doc.location(ptr)
+        found.append((loc.line or 0, loc.column or 0, ptr, err.message))
+    if found:
+        _line, _col, ptr, message = min(found)
+        raise _fail(doc, ptr, f"{ptr or '/'}: {message}")
 
 
 def _condition(doc: YamlDocument, raw: dict[str, Any], ptr: str) -> Condition:

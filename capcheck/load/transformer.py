@@ -128,8 +128,15 @@ def _scan_folder(folder: Path, src: Path, code: TransformerCode) -> None:
             code.hits.extend(result)
 
 
+_EVENT_TYPE_SET = frozenset(EVENT_TYPES)
+
+
 def strip_js_comments(text: str) -> str:
-    """Blank out // and /* */ comments, keeping strings, line numbers and columns."""
+    """Code with comments blanked out and string literals emptied, keeping line numbers
+    and columns. A string literal whose whole content is an event type name (``'record'``)
+    is kept, since comparing with it is how code branches on the type; any other string
+    (``"type === 'record' is described in the docs"``) becomes blanks, so that words inside
+    messages never look like code."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -143,7 +150,7 @@ def strip_js_comments(text: str) -> str:
         elif ch == "/" and nxt == "*":
             end = text.find("*/", i + 2)
             end = n if end == -1 else end + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:end]))
+            out.append(_blank(text[i:end]))
             i = end
         elif ch in "'\"`":
             j = i + 1
@@ -153,12 +160,19 @@ def strip_js_comments(text: str) -> str:
                 elif text[j] == "\n" and ch != "`":
                     break  # unterminated ordinary string: stop at end of line
                 j += 1
-            out.append(text[i : j + 1])
+            body = text[i + 1 : j]
+            if body.lower() not in _EVENT_TYPE_SET:
+                body = _blank(body)
+            out.append(ch + body + (text[j] if j < n else ""))
             i = j + 1
         else:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

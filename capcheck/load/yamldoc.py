@@ -41,8 +41,12 @@ def load_yaml(path: Path) -> YamlDocument | LoadError:
 def parse_yaml_text(path: Path, text: str) -> YamlDocument | LoadError:
     import yaml
 
+    positions: dict[str, tuple[int, int]] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = None if node is None else _construct(node, "", positions)
+    except _YamlValueError as exc:
+        return LoadError(Location(str(path), line=exc.line, column=exc.column), exc.message)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -51,13 +55,6 @@ def parse_yaml_text(path: Path, text: str) -> YamlDocument | LoadError:
         return LoadError(Location(str(path), line=line, column=column), f"invalid YAML: {reason}")
     except yaml.YAMLError as exc:
         return LoadError(Location(str(path)), f"invalid YAML: {exc}")
-    positions: dict[str, tuple[int, int]] = {}
-    if node is None:
-        return YamlDocument(path, None, positions)
-    try:
-        data = _construct(node, "", positions)
-    except _YamlValueError as exc:
-        return LoadError(Location(str(path), line=exc.line, column=exc.column), exc.message)
     return YamlDocument(path, data, positions)
 
 

@@ -1,0 +1,78 @@
+"""capcheck matrix: the support matrix over all destinations.
+
+Exit status: 0 when every input was usable, 2 when any was not (each problem is one
+line on stderr; the matrix of the others is still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from capcheck import exitcodes
+from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+
+FORMATS = ("markdown", "html", "csv", "json")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from capcheck.matrix import ONLY_CHOICES
+
+    add_input_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="markdown",
+                        help="output format (default: markdown)")
+    parser.add_argument(
+        "--only", choices=tuple(ONLY_CHOICES), action="append", default=[],
+        help="keep destinations that support this capability (repeatable: all must hold); "
+             "vdm-v2 also keeps partial and declared-but-unchecked ones",
+    )
+    parser.add_argument(
+        "--name", metavar="GLOB",
+        help="keep destinations whose folder, internal or display name matches "
+             "(fnmatch, case-insensitive), e.g. 'mo*'",
+    )
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE instead of standard output")
+
+
+def render(matrix_format: str, matrix: object) -> str:
+    from capcheck.matrix import Matrix
+
+    assert isinstance(matrix, Matrix)
+    if matrix_format == "html":
+        from capcheck.render import matrix_html
+
+        return matrix_html.render(matrix)
+    if matrix_format == "csv":
+        from capcheck.render import matrix_csv
+
+        return matrix_csv.render(matrix)
+    if matrix_format == "json":
+        from capcheck.render import matrix_json
+
+        return matrix_json.render(matrix)
+    from capcheck.render import matrix_markdown
+
+    return matrix_markdown.render(matrix)
+
+
+def run(args: argparse.Namespace) -> int:
+    from capcheck.matrix import build
+
+    result = audit_from_args(args)
+    if isinstance(result, int):
+        return result
+    matrix = build(result.reports, only=args.only, name=args.name)
+    text = render(args.format, matrix)
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8", newline="\n")
+        except OSError as exc:
+            print(f"capcheck: error: {args.output}: cannot write: {exc.strerror}",
+                  file=sys.stderr)
+            return exitcodes.USAGE
+    else:
+        sys.stdout.write(text)
+    print_errors(result.errors)
+    return exitcodes.USAGE if result.errors else exitcodes.OK

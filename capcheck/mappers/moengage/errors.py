@@ -1,0 +1,20 @@
+"""The one exception the mapper raises."""
+
+from __future__ import annotations
+
+
+class MappingError(Exception):
+    """An event production would reject: same message, same status code.
+
+    400 is bad input or configuration (production's instrumentation and configuration
+    errors); 500 is where production itself fails with a JavaScript TypeError on garbage
+    input (e.g. a null message), which its service reports as a 500.
+    """
+
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+    def __repr__(self) -> str:
+        return f"MappingError({self.message!r}, status_code={self.status_code})"

@@ -1,0 +1,268 @@
+"""Warehouse rows (CSV or JSONL) to identify / track events, by a small column mapping.
+
+Column mapping (YAML)::
+
+    user_id: customer_id        # column with the user id (required)
+    anonymous_id: anon_id       # optional
+    timestamp: updated_at       # optional: event timestamp
+    event: event_name           # track: column with the event name ...
+    event_name: Order Completed # ... or one fixed name for every row
+    fields:                     # columns that become traits (identify) / properties (track)
+      email: email              # column: attribute name
+      signup_age: {name: age, type: int}
+      is_paid: {type: bool}     # type: int | float | bool | string | json
+
+Empty CSV cells and JSON nulls are left out of the event. A value that does not fit its
+type fails that row only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from capcheck.mappers.moengage import jsvalues as js
+
+TYPES = ("int", "float", "bool", "string", "json")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+class RowsError(Exception):
+    """A problem with the column mapping or the rows file as a whole (usage error)."""
+
+
+class RowValueError(ValueError):
+    """One row's value does not fit its declared type."""
+
+
+@dataclass(frozen=True)
+class Field:
+    column: str
+    name: str
+    type: str | None
+
+
+@dataclass(frozen=True)
+class Columns:
+    user_id: str
+    anonymous_id: str | None
+    timestamp: str | None
+    event_column: str | None
+    event_name: str | None
+    fields: tuple[Field, ...]
+
+    def needed(self) -> list[str]:
+        cols = [self.user_id, self.anonymous_id, self.timestamp, self.event_column]
+        return [c for c in cols if c] + [f.column for f in self.fields]
+
+
+def _opt_str(data: dict[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise RowsError(f"{where}: '{key}' must be a column name")
+    return value
+
+
+def load_columns(path: Path) -> Columns:
+    """Read and check a column mapping file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise RowsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise RowsError(f"{path}{line}: not valid YAML") from None
+    where = str(path)
+    if not isinstance(data, dict):
+        raise RowsError(f"{where}: expected a mapping with user_id and fields")
+    user_id = _opt_str(data, "user_id", where)
+    if user_id is None:
+        raise RowsError(f"{where}: 'user_id' (the user id column) is required")
+    raw_fields = data.get("fields") or {}
+    if not isinstance(raw_fields, dict):
+        raise RowsError(f"{where}: 'fields' must map column names to attribute names")
+    fields: list[Field] = []
+    for column, spec in raw_fields.items():
+        name, kind = str(column), None
+        if isinstance(spec, str):
+            name = spec
+        elif isinstance(spec, dict):
+            name = str(spec.get("name", column))
+            kind = spec.get("type")
+        elif spec is not None:
+            raise RowsError(f"{where}: field {column!r}: expected a name or {{name, type}}")
+        if kind is not None and kind not in TYPES:
+            raise RowsError(f"{where}: field {column!r}: type must be one of {', '.join(TYPES)}")
+        fields.append(Field(str(column), name, kind))
+    event_name = data.get("event_name")
+    if event_name is not None and not isinstance(event_name, str):
+        raise RowsError(f"{where}: 'event_name' must be a string")
+    return Columns(
+        user_id=user_id,
+        anonymous_id=_opt_str(data, "anonymous_id", where),
+        timestamp=_opt_str(data, "timestamp", where),
+        event_column=_opt_str(data, "event", where),
+        event_name=event_name,
+        fields=tuple(fields),
+    )
+
+
+def convert(value: Any, kind: str | None) -> Any:
+    """Apply a type hint to one cell (a CSV string or a JSON value)."""
+    if kind is None:
+        return value
+    if kind == "string":
+        return value if isinstance(value, str) else js.to_string(value)
+    if kind == "json":
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(
+                value, parse_float=js.json_float, parse_int=js.json_int,
+                parse_constant=js.json_constant,
+            )
+        except (ValueError, RecursionError):
+            raise RowValueError(f"{value!r} is not JSON") from None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = js.to_string(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise RowValueError(f"{value!r} is not a boolean")
+    if isinstance(value, bool):
+        raise RowValueError(f"{value!r} is not a number")
+    if kind == "int":
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise RowValueError(f"{value!r} is not an integer") from None
+    try:
+        number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
+    except ValueError:
+        raise RowValueError(f"{value!r} is not a number") from None
+    if math.isnan(number) or math.isinf(number):
+        raise RowValueError(f"{value!r} is not a finite number")
+    return js.normalize_number(number)
+
+
+def _cell(row: dict[str, Any], column: str | None) -> Any:
+    if column is None:
+        return None
+    value = row.get(column)
+    if value == "":
+        return None
+    return value
+
+
+def row_to_event(row: dict[str, Any], columns: Columns, kind: str) -> dict[str, Any]:
+    """One row as an identify or track event. Raises RowValueError for a bad cell."""
+    values: dict[str, Any] = {}
+    for field in columns.fields:
+        cell = _cell(row, field.column)
+        if cell is None:
+            continue
+        try:
+            values[field.name] = convert(cell, field.type)
+        except RowValueError as exc:
+            raise RowValueError(f"column {field.column!r}: {exc}") from None
+    event: dict[str, Any] = {"type": kind}
+    user_id = _cell(row, columns.user_id)
+    if user_id is not None:
+        event["userId"] = user_id if isinstance(user_id, str) else js.to_string(user_id)
+    anonymous_id = _cell(row, columns.anonymous_id)
+    if anonymous_id is not None:
+        event["anonymousId"] = js.to_string(anonymous_id)
+    if kind == "track":
+        name = _cell(row, columns.event_column) if columns.event_column else columns.event_name
+        if name is not None:
+            event["event"] = name
+        event["properties"] = values
+    else:
+        event["traits"] = values
+    timestamp = _cell(row, columns.timestamp)
+    if timestamp is not None:
+        event["timestamp"] = timestamp
+    return event
+
+
+RowItem = tuple[int, "dict[str, Any] | str | None"]
+
+
+def iter_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
+    """(line, row) pairs; a row is a dict, an error string, or None for a blank JSONL line.
+
+    CSV needs a header row naming every mapped column; JSONL rows are objects.
+    """
+    if path.suffix.lower() == ".csv":
+        yield from _csv_rows(path, columns)
+    else:
+        yield from _jsonl_rows(path)
+
+
+def _csv_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        try:
+            header = reader.fieldnames
+        except csv.Error as exc:
+            raise RowsError(f"{path}:1: {exc}") from None
+        if not header:
+            raise RowsError(f"{path}: no header row")
+        missing = [c for c in columns.needed() if c not in header]
+        if missing:
+            raise RowsError(f"{path}:1: column(s) not in the header: {', '.join(missing)}")
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, f"bad CSV: {exc}"
+                continue
+            yield reader.line_num, row
+
+
+def _jsonl_rows(path: Path) -> Iterator[RowItem]:
+    decoder = json.JSONDecoder(
+        parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
+    )
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield lineno, "invalid UTF-8"
+                continue
+            if lineno == 1:
+                text = text.lstrip("\ufeff")
+            if not text.strip():
+                yield lineno, None
+                continue
+            try:
+                row = decoder.decode(text)
+            except (ValueError, RecursionError) as exc:
+                yield lineno, f"invalid JSON: {exc}"
+                continue
+            if not isinstance(row, dict):
+                yield lineno, "a row must be a JSON object"
+                continue
+            yield lineno, row

@@ -1,0 +1,286 @@
+"""One event and one destination Config in, the MoEngage Data API requests out.
+
+The steps and their order follow the production destination, because the order decides
+which error an event gets and which value wins:
+
+1. event type (required, a string, identify / track / alias, any case);
+2. per request: the base rows (customer_id...), then the Config, then the region, then the
+   headers and userId, then the request body (attributes or the action);
+3. identify with ``context.device.type`` and ``.token`` adds the device request, built
+   after the user request *on the same event*: production's catch-all excludes delete keys
+   from the event itself, so the device request no longer sees e.g. ``traits.id``.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from typing import Any
+
+from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.errors import MappingError
+from capcheck.mappers.moengage.jsvalues import UNDEF
+from capcheck.mappers.moengage.paths import set_target
+from capcheck.mappers.moengage.table import Mapping, Request, Row, load
+from capcheck.mappers.moengage.timezones import offset_seconds
+
+JSON_MIME = "application/json"
+
+
+class ConfigAccess:
+    """A destination whose Config cannot be read; fails where production reads it."""
+
+    def __init__(self, error: MappingError) -> None:
+        self.error = error
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def flatten(data: Any) -> dict[str, Any]:
+    """flattenJson: nested keys joined with ".", array items as "[i]"."""
+    result: dict[str, Any] = {}
+
+    def recurse(cur: Any, prop: str) -> None:
+        if type(cur) is dict or isinstance(cur, dict):
+            empty = True
+            for key in js.js_keys(cur):
+                empty = False
+                recurse(cur[key], prop + "." + key if prop else key)
+            if empty and prop:
+                result[prop] = {}
+        elif isinstance(cur, list):
+            for i, item in enumerate(cur):
+                recurse(item, f"{prop}[{i}]")
+            if not cur:
+                result[prop] = []
+        else:
+            result[prop] = cur
+
+    recurse(data, "")
+    return js.js_ordered(result)
+
+
+def merge_custom(attributes: dict[str, Any], slot: str) -> dict[str, Any]:
+    """Object data: spread the catch-all object into the attributes."""
+    data = attributes.get(slot, UNDEF)
+    if not js.truthy(data):
+        return attributes
+    rest = {k: v for k, v in attributes.items() if k != slot}
+    if isinstance(data, dict):
+        for key in js.js_keys(data):
+            rest[key] = data[key]
+        return js.js_ordered(rest)
+    return rest
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _plain(obj: Any, key: str) -> Any:
+    """``obj?.key`` for JSON values: only objects have named properties here."""
+    if isinstance(obj, dict):
+        return obj.get(key, UNDEF)
+    return UNDEF
+
+
+def construct(
+    message: Any, rows: tuple[Row, ...], now: datetime, slot: str, mutate: bool
+) -> dict[str, Any]:
+    """constructPayload: run the rows over the event."""
+    payload: dict[str, Any] = {}
+    for row in rows:
+        if row.single:
+            value = row.sources[0].get(message)
+        else:
+            value = None
+            for source in row.sources:
+                candidate = source.get(message)
+                if js.present(candidate):
+                    value = candidate
+                    break
+        if value is not None and value is not UNDEF:
+            convert = row.convert
+            if convert is not None:
+                if convert == "to_string":
+                    value = js.to_string(value)
+                elif convert == "to_number":
+                    value = js.to_number(value)
+                elif convert == "flatten":
+                    value = flatten(value)
+                else:
+                    value = offset_seconds(value, now)
+            if row.exclude and isinstance(value, dict):
+                if mutate:
+                    for key in row.exclude:
+                        value.pop(key, None)
+                else:
+                    excluded = row.exclude
+                    value = {k: v for k, v in value.items() if k not in excluded}
+        if js.present(value):
+            if type(value) is float:
+                value = js.finite_or_null(value)
+            if row.catch_all:
+                payload[slot] = value
+            elif row.key is not None:
+                payload[row.key] = value
+            else:
+                set_target(payload, row.target, value)
+        elif row.required:
+            raise MappingError(row.missing_message)
+    return payload
+
+
+def _config_values(config: Any) -> tuple[Any, Any, Any, Any]:
+    if isinstance(config, ConfigAccess):
+        raise config.error
+    if config is None or config is UNDEF:
+        state = "null" if config is None else "undefined"
+        raise MappingError(
+            f"Cannot destructure property 'apiId' of 'destination.Config' as it is {state}.",
+            status_code=500,
+        )
+    if not isinstance(config, dict):
+        return UNDEF, UNDEF, UNDEF, UNDEF
+    return (
+        config.get("apiId", UNDEF),
+        config.get("region", UNDEF),
+        config.get("apiKey", UNDEF),
+        config.get("useObjectData", UNDEF),
+    )
+
+
+def _authorization(api_id: Any, api_key: Any) -> str:
+    raw = js.latin1_low_bytes(js.to_string(api_id) + ":" + js.to_string(api_key))
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def _apple(mapping: Mapping, obj: dict[str, Any]) -> None:
+    platform = obj.get("platform")
+    if isinstance(platform, str) and platform.lower() in mapping.apple_platforms:
+        obj["platform"] = mapping.apple_platform_name
+
+
+def build_request(
+    mapping: Mapping, request: Request, message: dict[str, Any], config: Any, now: datetime,
+    mutate: bool,
+) -> dict[str, Any]:
+    """responseBuilderSimple for one request kind."""
+    base = construct(message, request.base, now, mapping.slot_flattened, mutate)
+    api_id, region, api_key, use_object = _config_values(config)
+    code = mapping.regions.get(region) if isinstance(region, str) else None
+    if code is None:
+        raise MappingError("The region is not valid")
+    endpoint = request.endpoint.format(
+        code=code, path=request.path, api_id=js.to_string(api_id)
+    )
+    headers: dict[str, Any] = {"Content-Type": JSON_MIME}
+    if request.app_key_header and api_id is not UNDEF:
+        headers["MOE-APPKEY"] = api_id
+    headers["Authorization"] = _authorization(api_id, api_key)
+
+    user_id = message.get("userId", UNDEF)
+    if not js.truthy(user_id):
+        user_id = message.get("anonymousId", UNDEF)
+
+    if request.body_type is None:
+        body = base
+    else:
+        objects = js.truthy(use_object)
+        payload: dict[str, Any] = {"type": request.body_type}
+        if request.attributes is not None:
+            if objects:
+                assert request.attributes_object is not None
+                slot = mapping.slot_object
+                attributes = construct(message, request.attributes_object, now, slot, mutate)
+                attributes = merge_custom(attributes, slot)
+            else:
+                slot = mapping.slot_flattened
+                attributes = flatten(construct(message, request.attributes, now, slot, mutate))
+            if request.name == "device":
+                _apple(mapping, attributes)
+            payload["attributes"] = attributes
+        else:
+            rows = request.action_object if objects else request.action
+            assert rows is not None
+            action = construct(message, rows, now, mapping.slot_flattened, mutate)
+            _apple(mapping, action)
+            payload["actions"] = [action]
+        body = {**base, **payload}
+    body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
+
+    response: dict[str, Any] = {
+        "version": "1",
+        "type": "REST",
+        "method": "POST",
+        "endpoint": endpoint,
+        "endpointPath": request.path,
+        "headers": headers,
+        "params": {},
+        "body": {"JSON": body, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
+        "files": {},
+    }
+    if user_id is not UNDEF:
+        response["userId"] = user_id
+    return response
+
+
+def _device_wanted(message: dict[str, Any]) -> bool:
+    device = _plain(_plain(message, "context"), "device")
+    return js.truthy(_plain(device, "type")) and js.truthy(_plain(device, "token"))
+
+
+def run(message: Any, config: Any, now: datetime) -> list[dict[str, Any]]:
+    """processEvent, with ``config`` possibly ``UNDEF`` or a ``ConfigAccess`` failure."""
+    if message is None or message is UNDEF:
+        state = "null" if message is None else "undefined"
+        raise MappingError(f"Cannot read properties of {state} (reading 'type')", 500)
+    event_type = message.get("type", UNDEF) if isinstance(message, dict) else UNDEF
+    if not js.truthy(event_type):
+        raise MappingError("Event type is required")
+    if not isinstance(event_type, str):
+        raise MappingError("message.type.toLowerCase is not a function", 500)
+    assert isinstance(message, dict)
+    kind = event_type.lower()
+    mapping = load()
+    requests = mapping.requests
+    if kind == "identify":
+        if _device_wanted(message):
+            # Production's excludes delete keys from the event between the two requests;
+            # reproduce that on a private copy so the caller's event stays untouched.
+            event = _copy(message)
+            user = build_request(mapping, requests["identify"], event, config, now, True)
+            device = build_request(mapping, requests["device"], event, config, now, True)
+            return [user, device]
+        return [build_request(mapping, requests["identify"], message, config, now, False)]
+    if kind == "track" or kind == "alias":
+        return [build_request(mapping, requests[kind], message, config, now, False)]
+    raise MappingError(f"Event type {kind} is not supported")
+
+
+def resolve_now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        return now.replace(tzinfo=timezone.utc)
+    return now
+
+
+def transform(
+    message: Any, config: Any, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Map one event to the requests production would send.
+
+    ``config`` is the destination Config (apiId, apiKey, region, useObjectData). ``now``
+    pins the instant used for ``user_timezone_offset`` (default: the current time; a naive
+    datetime is read as UTC). Raises :class:`MappingError` for events production rejects.
+    """
+    try:
+        return run(message, config, resolve_now(now))
+    except RecursionError:
+        raise MappingError("Maximum call stack size exceeded", 500) from None

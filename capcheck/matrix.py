@@ -1,0 +1,221 @@
+"""The support matrix: one row per destination, one cell per capability, plus counts.
+
+Built from audit Reports only (never from files), so every renderer in
+``capcheck/render/matrix_*.py`` shows exactly what ``capcheck audit`` decided.
+
+Decisions (documented in README.md):
+
+- Rows are sorted by display name (case-insensitive), then internal name, then folder
+  name, so the order is stable and independent of the input order.
+- ``--only retl|json-mapper|vdm-v1`` keeps rows whose verdict is *supported*.
+  ``--only vdm-v2`` keeps rows with any VDM v2 evidence: supported, partial (only one of
+  "declared" / "handled in code" holds) or declared with the code not examined (no
+  ``--transformer``). Without a transformer checkout nothing can be fully supported, so a
+  supported-only filter would always be empty; the VDM v2 column tells the states apart.
+- ``--name GLOB`` matches (fnmatch, case-insensitive) the folder name, the internal name
+  or the display name.
+- The summary counts the rows shown, per capability and per state.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from capcheck.model import Report, Status
+
+STANDARD_CAPABILITIES: tuple[tuple[str, str], ...] = (
+    ("retl", "RETL"),
+    ("json_mapper", "JSON Mapper"),
+    ("vdm_v1", "VDM v1"),
+    ("vdm_v2", "VDM v2"),
+)
+
+# --only value -> capability id
+ONLY_CHOICES: dict[str, str] = {
+    "retl": "retl",
+    "json-mapper": "json_mapper",
+    "vdm-v1": "vdm_v1",
+    "vdm-v2": "vdm_v2",
+}
+
+# Refined VDM v2 states (the ``state`` of a cell); other capabilities use the status value.
+VDM2_DECLARED_ONLY = "partial: declared only"
+VDM2_CODE_ONLY = "partial: code only"
+VDM2_DECLARED_UNCHECKED = "declared, code not examined"
+VDM2_EVIDENCE_STATES = frozenset(
+    {Status.SUPPORTED.value, VDM2_DECLARED_ONLY, VDM2_CODE_ONLY, VDM2_DECLARED_UNCHECKED}
+)
+
+STATE_LABELS: dict[str, str] = {
+    Status.SUPPORTED.value: "Supported",
+    Status.PARTIAL.value: "Partial",
+    Status.NOT_SUPPORTED.value: "Not supported",
+    Status.NOT_APPLICABLE.value: "Not applicable",
+    Status.UNKNOWN.value: "Unknown",
+    VDM2_DECLARED_ONLY: "Partial (declared, no handler in code)",
+    VDM2_CODE_ONLY: "Partial (handled in code, not declared)",
+    VDM2_DECLARED_UNCHECKED: "Declared (code not examined)",
+    "": "Not evaluated",
+}
+
+# Summary order of states: most supported first.
+STATE_ORDER: tuple[str, ...] = (
+    Status.SUPPORTED.value,
+    Status.PARTIAL.value,
+    VDM2_DECLARED_ONLY,
+    VDM2_CODE_ONLY,
+    VDM2_DECLARED_UNCHECKED,
+    Status.NOT_SUPPORTED.value,
+    Status.NOT_APPLICABLE.value,
+    Status.UNKNOWN.value,
+    "",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: str  # a Status value, "" when the capability was not evaluated
+    state: str  # refined state (VDM v2), else the status value
+    message: str
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state.capitalize())
+
+
+@dataclass(frozen=True)
+class Row:
+    display_name: str
+    name: str
+    folder: str
+    definition: str
+    cells: dict[str, Cell]
+    warehouse_modes: tuple[str, ...]
+    sync_behaviours: tuple[str, ...]
+
+    def cell(self, capability: str) -> Cell:
+        return self.cells.get(capability, Cell("", "", "not evaluated"))
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.display_name.casefold(), self.name.casefold(), self.folder, self.definition)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    total: int  # destinations before filtering
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        """capability id -> state -> count over the rows shown, in STATE_ORDER."""
+        return summarize(self.rows, self.columns)
+
+
+def _declares_record(report: Report) -> bool:
+    return any("record" in types for types in report.message_types.values())
+
+
+def vdm2_state(report: Report, status: Status) -> str:
+    declared = _declares_record(report)
+    if status is Status.PARTIAL:
+        return VDM2_DECLARED_ONLY if declared else VDM2_CODE_ONLY
+    if status is Status.UNKNOWN and declared and not report.transformer.given:
+        return VDM2_DECLARED_UNCHECKED
+    return status.value
+
+
+def make_row(report: Report) -> Row:
+    cells: dict[str, Cell] = {}
+    for verdict in report.verdicts:
+        state = (
+            vdm2_state(report, verdict.status) if verdict.capability == "vdm_v2"
+            else verdict.status.value
+        )
+        cells[verdict.capability] = Cell(verdict.status.value, state, verdict.message)
+    cc = report.connection_config
+    return Row(
+        display_name=report.display_name or report.name or report.destination,
+        name=report.name,
+        folder=report.destination,
+        definition=report.definition_dir,
+        cells=cells,
+        warehouse_modes=tuple(report.connection_modes.get("warehouse", ())),
+        sync_behaviours=tuple(cc.sync_behaviours) if cc is not None else (),
+    )
+
+
+def columns_for(reports: Iterable[Report]) -> tuple[Column, ...]:
+    """The four standard capabilities, then any added by --rules files (first seen order)."""
+    columns = [Column(cid, title) for cid, title in STANDARD_CAPABILITIES]
+    known = {c.id for c in columns}
+    for report in reports:
+        for verdict in report.verdicts:
+            if verdict.capability not in known:
+                known.add(verdict.capability)
+                columns.append(Column(verdict.capability, verdict.title))
+    return tuple(columns)
+
+
+def matches_only(row: Row, capability: str) -> bool:
+    cell = row.cell(capability)
+    if capability == "vdm_v2":
+        return cell.state in VDM2_EVIDENCE_STATES
+    return cell.status == Status.SUPPORTED.value
+
+
+def matches_name(row: Row, pattern: str) -> bool:
+    pat = pattern.casefold()
+    return any(
+        fnmatch.fnmatchcase(value.casefold(), pat)
+        for value in (row.folder, row.name, row.display_name)
+        if value
+    )
+
+
+def build(
+    reports: Iterable[Report], only: Iterable[str] = (), name: str | None = None
+) -> Matrix:
+    """The matrix of ``reports``; ``only`` holds --only values (all must hold)."""
+    reports = list(reports)
+    only_ids = [ONLY_CHOICES[o] for o in only]
+    rows = sorted((make_row(r) for r in reports), key=Row.sort_key)
+    shown = [
+        row for row in rows
+        if all(matches_only(row, cap) for cap in only_ids)
+        and (name is None or matches_name(row, name))
+    ]
+    filters: dict[str, str] = {}
+    if only_ids:
+        filters["only"] = ", ".join(dict.fromkeys(only))
+    if name is not None:
+        filters["name"] = name
+    return Matrix(columns_for(reports), tuple(shown), len(rows), filters)
+
+
+def summarize(rows: Iterable[Row], columns: Iterable[Column]) -> dict[str, dict[str, int]]:
+    rows = list(rows)
+    summary: dict[str, dict[str, int]] = {}
+    for column in columns:
+        counts: dict[str, int] = {}
+        for row in rows:
+            state = row.cell(column.id).state
+            counts[state] = counts.get(state, 0) + 1
+        rank = {s: i for i, s in enumerate(STATE_ORDER)}
+        summary[column.id] = dict(
+            sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+        )
+    return summary
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state.capitalize())

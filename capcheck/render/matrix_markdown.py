@@ -1,0 +1,54 @@
+"""Support matrix as a Markdown table (for a docs site), followed by the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from capcheck.matrix import Matrix, Row, state_label
+
+HEADERS = ("Destination", "Internal name", "Folder")
+TAIL_HEADERS = ("Warehouse connection modes", "Sync behaviours")
+
+
+def cell_text(text: str) -> str:
+    """A value safe inside a table cell: pipes escaped, line breaks flattened."""
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _code_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"`{cell_text(v)}`" for v in values)
+
+
+def table(matrix: Matrix, link: Callable[[Row], str] | None = None) -> list[str]:
+    headers = [*HEADERS, *(c.title for c in matrix.columns), *TAIL_HEADERS]
+    out = ["| " + " | ".join(cell_text(h) for h in headers) + " |",
+           "| " + " | ".join("---" for _ in headers) + " |"]
+    for row in matrix.rows:
+        name = cell_text(row.display_name)
+        if link is not None:
+            name = f"[{name}]({link(row)})"
+        cells = [name, f"`{cell_text(row.name)}`", f"`{cell_text(row.folder)}`"]
+        cells += [cell_text(row.cell(c.id).label) for c in matrix.columns]
+        cells += [_code_list(row.warehouse_modes), _code_list(row.sync_behaviours)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def summary(matrix: Matrix) -> list[str]:
+    shown = len(matrix.rows)
+    head = f"{shown} destinations"
+    if matrix.filters:
+        filters = "; ".join(f"--{k} {v}" for k, v in matrix.filters.items())
+        head = f"{shown} of {matrix.total} destinations shown ({cell_text(filters)})"
+    out = [head + ".", ""]
+    for column in matrix.columns:
+        counts = matrix.summary[column.id]
+        parts = ", ".join(f"{n} {state_label(s).lower()}" for s, n in counts.items())
+        out.append(f"- **{cell_text(column.title)}**: {parts or 'none'}")
+    return out
+
+
+def render(matrix: Matrix, link: Callable[[Row], str] | None = None,
+           title: str = "Support matrix") -> str:
+    out = [f"# {title}", "", *table(matrix, link), "", "## Summary", "", *summary(matrix)]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from capcheck.load.transformer import (
+    find_hits,
+    resolve_src,
+    scan_destination,
+    strip_js_comments,
+    CODE_PATTERNS,
+)
+from capcheck.model import LoadError
+
+
+def record_hits(src: Path, name: str) -> list[tuple[str, int]]:
+    code = scan_destination(src, [name])
+    return [(Path(h.location.file).name, h.location.line or 0) for h in code.handles("record")]
+
+
+def test_resolve_src_accepts_checkout_or_src(core_transformer: Path) -> None:
+    assert resolve_src(core_transformer) == core_transformer / "src"
+    assert resolve_src(core_transformer / "src") == core_transformer / "src"
+
+
+def test_resolve_src_rejects_other_folders(tmp_path: Path) -> None:
+    err = resolve_src(tmp_path)
+    assert isinstance(err, LoadError) and "not a transformer checkout" in err.message
+    err = resolve_src(tmp_path / "missing")
+    assert isinstance(err, LoadError)
+
+
+def test_v0_js_switch_on_event_type(core_transformer: Path) -> None:
+    src = core_transformer / "src"
+    assert record_hits(src, "code_only") == [("transform.js", 10)]
+    code = scan_destination(src, ["code_only"])
+    assert {h.event_type for h in code.hits} == {"identify", "record"}
+    assert code.folders == ["v0/destinations/code_only"]
+
+
+def test_v1_ts_comparison(core_transformer: Path) -> None:
+    src = core_transformer / "src"
+    assert record_hits(src, "ts_dest") == [("transform.ts", 5)]
+    code = scan_destination(src, ["ts_dest"])
+    # both folders resolve; the v0 one only has a README, which is not code
+    assert code.folders == ["v1/destinations/ts_dest", "v0/destinations/ts_dest"]
+    assert code.files_scanned == 1
+
+
+def test_cdk_v2_workflow_condition(core_transformer: Path) -> None:
+    src = core_transformer / "src"
+    assert record_hits(src, "yaml_dest") == [("procWorkflow.yaml", 12)]
+    code = scan_destination(src, ["yaml_dest"])
+    assert [h.event_type for h in code.hits] == ["record", "track"]
+
+
+def test_traps_do_not_count(core_transformer: Path) -> None:
+    """Comments, strings that merely mention record, `records`, a bare 'record' literal,
+    test files, spec files and docs are not record handling."""
+    src = core_transformer / "src"
+    assert record_hits(src, "trap_dest") == []
+    code = scan_destination(src, ["trap_dest"])
+    assert code.files_scanned == 1  # only transform.js: tests, spec and docs are skipped
+    assert [h.event_type for h in code.hits] == ["track"]
+
+
+def test_unknown_destination_resolves_no_folder(core_transformer: Path) -> None:
+    code = scan_destination(core_transformer / "src", ["nothing_here"])
+    assert code.folders == [] and code.hits == []
+
+
+@pytest.mark.parametrize(
+    "snippet, expected",
+    [
+        ("if (type === 'record') {}", ["record"]),
+        ('if ("record" == type) {}', ["record"]),
+        ("switch (t) { case `record`: break; }", ["record"]),
+        ("if (t !== EventType.RECORD) throw e;", ["record"]),
+        ("handlers[EventType['RECORD']] = f;", ["record"]),
+        ("const recordType = 'records'; if (x === 'recordings') {}", []),
+        ("const x = { type: 'record' };", []),
+        ("log('type === \"record\"');", []),
+        ("// if (type === 'record')\n/* case 'record': */", []),
+        ("if (type === 'Track' || type === 'identify') {}", ["track", "identify"]),
+    ],
+)
+def test_code_patterns(snippet: str, expected: list[str]) -> None:
+    hits = find_hits(strip_js_comments(snippet), CODE_PATTERNS, "x.js")
+    assert [h.event_type for h in hits] == expected
+
+
+def test_invalid_workflow_yaml_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "cdk" / "v2" / "destinations" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "procWorkflow.yaml").write_text("steps:\n  - name: [unclosed\n")
+    code = scan_destination(tmp_path / "src", ["broken"])
+    assert len(code.errors) == 1
+    assert code.errors[0].location.line == 3
+    assert code.errors[0].message.startswith("invalid YAML")
+
+
+def test_comment_stripping_keeps_positions() -> None:
+    text = "a /* one\ntwo */ b // three\nc 'str' \"it's\""
+    cleaned = strip_js_comments(text)
+    assert len(cleaned) == len(text)
+    assert cleaned.count("\n") == text.count("\n")
+    assert cleaned.split("\n")[2] == "c '   ' \"    \""
