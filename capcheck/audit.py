@@ -42,7 +42,7 @@ class AuditResult:
 
 def default_paths(paths: Iterable[Path] | None) -> list[Path]:
     chosen = list(paths or [])
-    return [display_path(p) for p in chosen or [resources.destinations_dir()]]
+    return [display_path(Path(p)) for p in chosen or [resources.destinations_dir()]]
 
 
 def display_path(path: Path) -> Path:

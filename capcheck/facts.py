@@ -144,40 +144,48 @@ def _message_types(value: Any) -> tuple[MessageTypeDecl, ...] | None:
     return tuple(decls)
 
 
-def iter_ui_fields(data: Any, ptr: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every field object of a ui-config.json, whatever its layout.
+def iter_ui_fields(data: Any, ptr: str = "") -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """Every field object of a ui-config.json, whatever its layout, with the title of
+    the nearest enclosing section or group.
 
     Two layouts are in use: ``uiConfig`` as a list of sections with ``fields``
     (settings named by ``value``), and ``uiConfig`` as an object of templates
     (``baseTemplate``, ``sdkTemplate``, ...) nesting sections and groups (settings named
     by ``configKey``). A field is any object with a ``type`` and a string setting name.
     """
-    stack: list[tuple[str, Any]] = [(ptr, data)]
+    stack: list[tuple[str, Any, str | None]] = [(ptr, data, None)]
     while stack:
-        current_ptr, node = stack.pop()
+        current_ptr, node, title = stack.pop()
         if isinstance(node, dict):
             key = node.get("configKey", node.get("value"))
-            if isinstance(key, str) and isinstance(node.get("type"), str):
-                yield current_ptr, node
+            is_field = isinstance(key, str) and isinstance(node.get("type"), str)
+            if is_field:
+                yield current_ptr, node, title
+            elif isinstance(node.get("title"), str):
+                title = node["title"]
             for k in reversed(list(node)):
                 if k != "options":  # select options use name/value, they are not settings
-                    stack.append((current_ptr + pointer(k), node[k]))
+                    stack.append((current_ptr + pointer(k), node[k], title))
         elif isinstance(node, list):
             for i in reversed(range(len(node))):
-                stack.append((f"{current_ptr}/{i}", node[i]))
+                stack.append((f"{current_ptr}/{i}", node[i], title))
 
 
 def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
+    """Settings defined by ui-config.json. A field without its own label (dynamic forms
+    and custom forms often have none) is labelled by its section's title."""
     fields: dict[str, UiField] = {}
     if ui is None:
         return fields
-    for ptr, node in iter_ui_fields(ui.data):
+    for ptr, node, title in iter_ui_fields(ui.data):
         key = node.get("configKey", node.get("value"))
         label = node.get("label")
+        if not isinstance(label, str) or not label.strip():
+            label = title
         if isinstance(key, str) and key not in fields:
             fields[key] = UiField(
                 key,
-                label if isinstance(label, str) else None,
+                label,
                 ui.location(ptr + ("/label" if "label" in node else "")),
             )
     return fields

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from capcheck import resources
 from capcheck.audit import run_audit
 from capcheck.capabilities.pack import PackError, load_pack
 from capcheck.load.yamldoc import load_yaml
 from capcheck.model import Report, Status
-from capcheck import resources
 
 S = Status
 

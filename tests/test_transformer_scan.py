@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from capcheck.load.transformer import (
+    CODE_PATTERNS,
     find_hits,
     resolve_src,
     scan_destination,
     strip_js_comments,
-    CODE_PATTERNS,
 )
 from capcheck.model import LoadError
 

@@ -11,6 +11,7 @@ Comments, test files, docs and words like ``records`` do not count.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,17 +98,18 @@ def scan_destination(src: Path, names: list[str]) -> TransformerCode:
             folder = src / layout / name
             if folder.is_dir():
                 code.folders.append(f"{layout}/{name}")
-                _scan_folder(folder, src, code)
+                _scan_folder(folder, code)
                 break
     return code
 
 
-def _scan_folder(folder: Path, src: Path, code: TransformerCode) -> None:
+def _scan_folder(folder: Path, code: TransformerCode) -> None:
     for path in sorted(folder.rglob("*")):
         rel_parts = path.relative_to(folder).parts
         if any(part in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
             continue
         suffix = path.suffix.lower()
+        scanner: Callable[[str, str], list[CodeHit] | LoadError]
         if suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name):
             scanner = _scan_code
         elif suffix in YAML_SUFFIXES:
@@ -198,7 +200,7 @@ def find_hits(
     return [hits[k] for k in sorted(hits)]
 
 
-def _scan_code(text: str, file: str) -> list[CodeHit]:
+def _scan_code(text: str, file: str) -> list[CodeHit] | LoadError:
     return find_hits(strip_js_comments(text), CODE_PATTERNS, file)
 
 

@@ -56,26 +56,26 @@ def render_report(report: Report) -> str:
     for cap_id in ("json_mapper", "vdm_v1", "vdm_v2"):
         out.append(_status_line(v.get(cap_id), CAPABILITY_LABELS[cap_id]))
     known = set(CAPABILITY_LABELS)
-    for verdict in report.verdicts:  # capabilities added by --rules files
-        if verdict.capability not in known:
-            out.append(_status_line(verdict, verdict.title))
+    for extra in report.verdicts:  # capabilities added by --rules files
+        if extra.capability not in known:
+            out.append(_status_line(extra, extra.title))
     out.append("")
 
     for cap_id, question in (("vdm_v1", "Does it have VDM support?"),
                              ("vdm_v2", "Does it have VDM v2 support?")):
-        verdict = v.get(cap_id)
-        if verdict is None:
+        asked = v.get(cap_id)
+        if asked is None:
             continue
-        out += [f"## {question}", "", f"**{YES_NO[verdict.status]}**: {verdict.message}.", ""]
-        out += _evidence_block(verdict)
+        out += [f"## {question}", "", f"**{YES_NO[asked.status]}**: {asked.message}.", ""]
+        out += _evidence_block(asked)
     if "json_mapper" in v:
         jm = v["json_mapper"]
         out += ["## Does it support the JSON Mapper?", "",
                 f"**{YES_NO[jm.status]}**: {jm.message}.", ""] + _evidence_block(jm)
-    for verdict in report.verdicts:
-        if verdict.capability not in known:
-            out += [f"## {verdict.title}", "", f"**{YES_NO[verdict.status]}**: "
-                    f"{verdict.message}.", ""] + _evidence_block(verdict)
+    for extra in report.verdicts:
+        if extra.capability not in known:
+            out += [f"## {extra.title}", "", f"**{YES_NO[extra.status]}**: "
+                    f"{extra.message}.", ""] + _evidence_block(extra)
 
     out += ["## Connection config", ""]
     out += _connection_section(report)
@@ -116,8 +116,10 @@ def _connection_section(report: Report) -> list[str]:
         out += ["| Setting | Label | Secret | Required | From |", "| --- | --- | --- | --- | --- |"]
         for s in cc.settings:
             where = f"`{s.scope}`"
+            label = s.label or ("(unlabelled field)" if s.label_location
+                                else "(no field in ui-config.json)")
             out.append(
-                f"| `{s.key}` | {s.label or '(no label in ui-config.json)'} | "
+                f"| `{s.key}` | {label} | "
                 f"{'yes' if s.secret else 'no'} | {'yes' if s.required else 'no'} | {where} |"
             )
     else:

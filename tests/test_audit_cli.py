@@ -1,0 +1,258 @@
+"""capcheck audit end to end: the bundled MoEngage golden case, formats, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capcheck import resources
+from capcheck.cli import main
+
+BUNDLED = resources.destinations_dir() / "moengage"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
+    code, out, _err = run(capsys, "audit", "--format", "json", *argv)
+    return code, json.loads(out)
+
+
+def verdicts(doc: dict, index: int = 0) -> dict[str, str]:
+    return {v["capability"]: v["status"] for v in doc["reports"][index]["verdicts"]}
+
+
+def test_bundled_moengage_gives_the_seed_verdicts(
+    capsys: pytest.CaptureFixture[str], in_repo: Path
+) -> None:
+    code, doc = audit_json(capsys)
+    assert code == 0
+    assert [r["name"] for r in doc["reports"]] == ["MOENGAGE"]
+    assert verdicts(doc) == {
+        "retl": "not supported",
+        "json_mapper": "not applicable",
+        "vdm_v1": "not supported",
+        "vdm_v2": "not supported",
+    }
+    report = doc["reports"][0]
+    assert report["supportedSourceTypes"] == [
+        "android", "ios", "web", "unity", "amp", "cloud", "reactnative", "flutter", "cordova",
+        "shopify",
+    ]
+    assert report["supportedMessageTypes"] == {"cloud": ["identify", "track", "alias"]}
+    retl = report["verdicts"][0]
+    assert retl["evidence"][0]["fact"] == "`/config/supportedSourceTypes` lacks `warehouse`"
+    assert retl["evidence"][0]["file"] == "destinations/moengage/db-config.json"
+    assert retl["evidence"][0]["line"] == 7
+
+
+def test_bundled_moengage_markdown_answers_the_seed_questions(
+    capsys: pytest.CaptureFixture[str], in_repo: Path
+) -> None:
+    code, out, err = run(capsys, "audit")
+    assert code == 0 and err == ""
+    for line in [
+        "## Is RETL supported at all?",
+        "**RETL (Reverse ETL) Support**: **Not Supported**",
+        "## Which type of RETL support does it have?",
+        "- **JSON Mapper**: Not Applicable (needs RETL (Reverse ETL))",
+        "- **VDM V1**: Not Supported (`supportsVisualMapper` is not true)",
+        "- **VDM V2**: Not Supported (missing `record` in supportedMessageTypes)",
+        "## Does it have VDM support?",
+        "## Does it have VDM v2 support?",
+        "## Connection config",
+        "Not applicable: RETL is not supported.",
+        "## Supported source types",
+        "capcheck map moengage events.jsonl --config config.json",
+    ]:
+        assert line in out.splitlines(), line
+
+
+def with_warehouse(tmp_path: Path) -> Path:
+    dest = tmp_path / "moengage"
+    shutil.copytree(BUNDLED, dest)
+    path = dest / "db-config.json"
+    data = json.loads(path.read_text())
+    data["config"]["supportedSourceTypes"].append("warehouse")
+    data["config"]["supportedConnectionModes"]["warehouse"] = ["cloud"]
+    path.write_text(json.dumps(data, indent=2))
+    return dest
+
+
+def test_moengage_with_warehouse_gives_retl_and_json_mapper(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, doc = audit_json(capsys, str(with_warehouse(tmp_path)))
+    assert code == 0
+    assert verdicts(doc) == {
+        "retl": "supported",
+        "json_mapper": "supported",
+        "vdm_v1": "not supported",
+        "vdm_v2": "not supported",
+    }
+    cc = doc["reports"][0]["connectionConfig"]
+    assert [(s["key"], s["label"], s["secret"], s["required"]) for s in cc["settings"]] == [
+        ("apiId", "API ID", False, True),
+        ("apiKey", "API Key", True, True),
+        ("region", "Data Center", False, True),
+        ("useObjectData", "Send custom attributes as objects instead of flattened keys",
+         False, False),
+    ]
+    assert cc["connectionModes"] == ["cloud"]
+
+
+def test_json_output_follows_the_report_schema(
+    capsys: pytest.CaptureFixture[str], core_defs: Path, core_transformer: Path
+) -> None:
+    import jsonschema
+
+    schema = json.loads(resources.schema_path("report").read_text())
+    code, doc = audit_json(capsys, str(core_defs), "--transformer", str(core_transformer))
+    assert code == 0
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    names = [r["destination"] for r in doc["reports"]]
+    assert names == sorted(names) and len(names) == 11
+
+
+def test_output_is_byte_stable(capsys: pytest.CaptureFixture[str], core_defs: Path) -> None:
+    for fmt in ("markdown", "json", "table"):
+        first = run(capsys, "audit", str(core_defs), "--format", fmt)
+        second = run(capsys, "audit", str(core_defs), "--format", fmt)
+        assert first == second
+
+
+def test_table_format(capsys: pytest.CaptureFixture[str], in_repo: Path) -> None:
+    code, out, _ = run(capsys, "audit", "--format", "table")
+    assert code == 0
+    assert "| RETL (Reverse ETL) | not supported" in out
+
+
+def write(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+
+
+GOOD = '{"name": "OK", "config": {"supportedSourceTypes": ["warehouse"]}}'
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"db-config.json": '{"name": "X",\n "config": {\n'},
+         "bad/db-config.json:3:1: invalid JSON: Expecting property name enclosed in double quotes"),
+        ({"schema.json": "{}"}, "bad/db-config.json: missing db-config.json"),
+        ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
+         "bad/db-config.json:2:3: expected a list of strings, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
+         "bad/db-config.json:1:58: expected a string, found a number"),
+        ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
+         "bad/db-config.json:1:26: `supportsVisualMapper` must be true or false, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
+         "bad/db-config.json:1:26: expected a list or an object, found a number"),
+        ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: expected a JSON object"),
+        ({"db-config.json": '{"name": "X"}'}, "bad/db-config.json:1:1: `config` is missing"),
+        ({"db-config.json": b'{"name": "\xff"}'}, "bad/db-config.json:1: not valid UTF-8"),
+        ({"db-config.json": GOOD, "ui-config.json": "{oops"},
+         "bad/ui-config.json:1:2: invalid JSON"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_others_still_audited(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str | bytes], expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "defs"
+    write(root / "good" / "db-config.json", GOOD)
+    for name, text in files.items():
+        write(root / "bad" / name, text)
+    code, out, err = run(capsys, "audit", "defs", "--format", "json")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("defs/" + expected), lines[0]
+    doc = json.loads(out)
+    assert "good" in [r["destination"] for r in doc["reports"]]
+    assert len(doc["errors"]) == 1
+
+
+def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can read any file")
+    path = tmp_path / "x" / "db-config.json"
+    write(path, GOOD)
+    path.chmod(0)
+    code, _out, err = run(capsys, "audit", str(tmp_path))
+    assert code == 2 and "cannot read" in err
+
+
+def test_paths_that_hold_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _out, err = run(capsys, "audit", str(tmp_path))
+    assert code == 2 and "holds no destination definition" in err
+    code, _out, err = run(capsys, "audit", str(tmp_path / "missing"))
+    assert code == 2 and "no such file or directory" in err
+
+
+def test_bad_transformer_path_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, core_defs: Path
+) -> None:
+    code, out, err = run(capsys, "audit", str(core_defs), "--transformer", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.startswith("capcheck: error:") and "not a transformer checkout" in err
+
+
+def test_checkout_layout_and_single_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, core_defs: Path
+) -> None:
+    checkout = tmp_path / "integrations-config"
+    shutil.copytree(core_defs, checkout / "src" / "configurations" / "destinations")
+    code, doc = audit_json(capsys, str(checkout))
+    assert code == 0 and len(doc["reports"]) == 11
+    code, doc = audit_json(capsys, str(core_defs / "plain_retl"))
+    assert code == 0 and [r["name"] for r in doc["reports"]] == ["PLAIN_RETL"]
+    code, doc = audit_json(capsys, str(core_defs / "plain_retl" / "db-config.json"))
+    assert code == 0 and [r["name"] for r in doc["reports"]] == ["PLAIN_RETL"]
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["audit", "--format", "yaml"])
+    assert info.value.code == 2
+    assert main([]) == 2
+    assert main(["audit", "--variant", "nonsense"]) == 2
+    assert "--variant expects ID=NAME" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "capcheck", "audit", "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["reports"][0]["name"] == "MOENGAGE"
+
+
+def test_audit_does_not_import_jsonschema(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from capcheck.cli import main\n"
+        "rc = main(['audit'])\n"
+        "assert 'jsonschema' not in sys.modules, 'jsonschema imported on the audit path'\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr

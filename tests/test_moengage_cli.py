@@ -1,0 +1,156 @@
+"""`capcheck map moengage`: in-process via capcheck.cli.main and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capcheck import cli, exitcodes
+
+FIX = Path(__file__).parent / "fixtures" / "moengage"
+CONFIG = FIX / "config.yaml"
+NOW = "2023-10-14T00:00:00Z"
+
+
+Result = tuple[int, list[dict[str, Any]], str]
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
+    code = cli.main(["map", "moengage", *argv])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_events_file_one_record_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, records, err = run_main(capsys, str(FIX / "events.jsonl"), "--config", str(CONFIG),
+                                  "--now", NOW)
+    lines = (FIX / "events.jsonl").read_text().splitlines()
+    assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
+    assert code == exitcodes.FINDINGS
+    assert err.strip() == "capcheck map: 6 events, 4 ok, 2 failed, 1 blank lines skipped"
+    identify, track, blank, alias_bad, bad_json, pair, device = records
+    assert identify["statusCode"] == 200
+    request = identify["output"][0]
+    assert request["endpoint"] == "https://api-02.moengage.com/v1/customer/app1"
+    assert request["body"]["JSON"]["attributes"] == {
+        "email": "a@example.com", "plan": "pro", "address.city": "Lyon"}
+    assert track["output"][0]["body"]["JSON"]["actions"][0]["user_timezone_offset"] == 19800
+    assert blank == {"line": 3, "skipped": "blank line"}
+    assert alias_bad == {"line": 4, "statusCode": 400,
+                         "error": 'Missing required value from "previousId"'}
+    assert bad_json["statusCode"] == 400 and bad_json["error"].startswith("invalid JSON")
+    assert pair["output"][0]["endpoint"] == "https://api-03.moengage.com/v1/customer/merge?app_id=other"
+    assert [r["body"]["JSON"]["type"] for r in device["output"]] == ["customer", "device"]
+    assert device["output"][1]["body"]["JSON"]["attributes"]["platform"] == "iOS"
+
+
+def test_all_ok_exits_zero_and_stdin(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    data = b'{"type":"alias","userId":"a","previousId":"b"}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, records, err = run_main(capsys, "-", "--config", str(CONFIG))
+    assert code == exitcodes.OK
+    assert records[0]["output"][0]["body"]["JSON"] == {
+        "merge_data": [{"retained_user": "a", "merged_user": "b"}]}
+    assert "1 events, 1 ok, 0 failed" in err
+
+
+def test_no_config_is_a_per_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text('{"type":"track","userId":"u","event":"e"}\n')
+    code, records, _ = run_main(capsys, str(path))
+    assert code == exitcodes.FINDINGS
+    assert "no destination Config" in records[0]["error"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["missing.jsonl", "--config", str(CONFIG)],
+        [str(FIX / "events.jsonl"), "--config", "missing.yaml"],
+        [str(FIX / "events.jsonl"), "--config", str(CONFIG), "--now", "yesterday"],
+        ["--rows", str(FIX / "rows.csv"), "--config", str(CONFIG)],
+        ["--rows", str(FIX / "rows.csv"), "--as", "identify", "--columns", "missing.yaml"],
+        [str(FIX / "events.jsonl"), "--as", "track"],
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["map", "moengage", *argv])
+    _, err = capsys.readouterr()
+    assert code == exitcodes.USAGE
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_config_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "c.yaml"
+    bad.write_text("apiId: [unclosed\n")
+    code = cli.main(["map", "moengage", str(FIX / "events.jsonl"), "--config", str(bad)])
+    assert code == exitcodes.USAGE
+    assert f"{bad}:" in capsys.readouterr().err
+
+
+def test_rows_csv_identify(capsys: pytest.CaptureFixture[str]) -> None:
+    code, records, err = run_main(capsys, "--rows", str(FIX / "rows.csv"), "--as", "identify",
+                                  "--columns", str(FIX / "columns.yaml"), "--config", str(CONFIG))
+    assert code == exitcodes.FINDINGS
+    assert [r["line"] for r in records] == [2, 3, 4]
+    first = records[0]["output"][0]["body"]["JSON"]
+    assert first["customer_id"] == "c1"
+    assert first["attributes"] == {"email": "a@example.com", "age": 31, "is_paid": True,
+                                   "score": 1.5, "meta.tier": "gold"}
+    assert records[1]["statusCode"] == 400 and "signup_age" in records[1]["error"]
+    assert records[2]["output"][0]["body"]["JSON"]["attributes"] == {
+        "email": "c@example.com", "is_paid": True}
+    assert "3 events, 2 ok, 1 failed" in err
+
+
+def test_rows_jsonl_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"customer_id": 7, "event_name": "Paid", "score": "2.5", "signup_age": 3}\n'
+                    "\n"
+                    '{"customer_id": "c", "event_name": null}\n')
+    code, records, _ = run_main(capsys, "--rows", str(rows), "--as", "track", "--columns",
+                                str(FIX / "columns.yaml"), "--config", str(CONFIG))
+    action = records[0]["output"][0]["body"]["JSON"]["actions"][0]
+    assert records[0]["output"][0]["body"]["JSON"]["customer_id"] == "7"
+    assert action == {"action": "Paid", "attributes": {"age": 3, "score": 2.5}}
+    assert records[1] == {"line": 2, "skipped": "blank line"}
+    assert records[2]["error"] == 'Missing required value from "event"'
+    assert code == exitcodes.FINDINGS
+
+
+def test_rows_csv_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "r.csv"
+    rows.write_text("email\nx@y\n")
+    code = cli.main(["map", "moengage", "--rows", str(rows), "--as", "identify", "--columns",
+                     str(FIX / "columns.yaml"), "--config", str(CONFIG)])
+    err = capsys.readouterr().err
+    assert code == exitcodes.USAGE and "customer_id" in err and str(rows) in err
+
+
+def test_subprocess_end_to_end(tmp_path: Path) -> None:
+    lines = ['{"type":"track","userId":"u","event":"e"}', "", "{", '"just a string"',
+             '{"type":"identify","anonymousId":"a","traits":{"x":"ü🎉"}}']
+    proc = subprocess.run(
+        [sys.executable, "-m", "capcheck", "map", "moengage", "-", "--config", str(CONFIG)],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, encoding="utf-8",
+        check=False,
+    )
+    out = proc.stdout.splitlines()
+    assert proc.returncode == exitcodes.FINDINGS
+    assert len(out) == len(lines)
+    records = [json.loads(line) for line in out]
+    assert [r["line"] for r in records] == [1, 2, 3, 4, 5]
+    assert records[3]["error"] == "Event type is required"
+    assert records[4]["output"][0]["body"]["JSON"]["attributes"] == {"x": "ü🎉"}
+    assert records[4]["output"][0]["userId"] == "a"
+    assert proc.stderr.strip() == "capcheck map: 4 events, 2 ok, 2 failed, 1 blank lines skipped"
