@@ -164,11 +164,14 @@ def iter_ui_fields(data: Any, ptr: str = "") -> Iterator[tuple[str, dict[str, An
             elif isinstance(node.get("title"), str):
                 title = node["title"]
             for k in reversed(list(node)):
-                if k != "options":  # select options use name/value, they are not settings
-                    stack.append((current_ptr + pointer(k), node[k], title))
+                child = node[k]
+                # select options use name/value, they are not settings; scalars hold none
+                if k != "options" and isinstance(child, (dict, list)):
+                    stack.append((current_ptr + pointer(k), child, title))
         elif isinstance(node, list):
             for i in reversed(range(len(node))):
-                stack.append((f"{current_ptr}/{i}", node[i], title))
+                if isinstance(node[i], (dict, list)):
+                    stack.append((f"{current_ptr}/{i}", node[i], title))
 
 
 def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
@@ -183,11 +186,9 @@ def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
         if not isinstance(label, str) or not label.strip():
             label = title
         if isinstance(key, str) and key not in fields:
-            fields[key] = UiField(
-                key,
-                label,
-                ui.location(ptr + ("/label" if "label" in node else "")),
-            )
+            # File and pointer only: a line would cost a positional scan of every
+            # ui-config.json, and no output shows it.
+            fields[key] = UiField(key, label, Location(str(ui.path), pointer=ptr))
     return fields
 
 

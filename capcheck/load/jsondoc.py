@@ -29,7 +29,9 @@ _TOKEN = re.compile(
 
 
 def escape_pointer_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def pointer(*parts: str | int) -> str:
@@ -48,9 +50,16 @@ class DuplicateKey:
 
 @dataclass
 class _Positions:
-    members: dict[str, tuple[int, int]]  # pointer -> position of the key (or array item)
-    values: dict[str, tuple[int, int]]  # pointer -> position of the value's first character
+    members: dict[str, int]  # pointer -> offset of the key (or array item)
+    values: dict[str, int]  # pointer -> offset of the value's first character
     duplicates: list[DuplicateKey]
+    line_starts: list[int]
+
+    def line_col(self, offset: int | None) -> tuple[int, int] | None:
+        if offset is None:
+            return None
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
 
 @dataclass
@@ -72,10 +81,12 @@ class JsonDocument:
         """(line, column), 1-based, of the member named by ``ptr`` (its key for an
         object member, its first character for an array item or the root)."""
         index = self._index()
-        return index.members.get(ptr) or index.values.get(ptr)
+        offset = index.members.get(ptr)
+        return index.line_col(index.values.get(ptr) if offset is None else offset)
 
     def value_position(self, ptr: str) -> tuple[int, int] | None:
-        return self._index().values.get(ptr)
+        index = self._index()
+        return index.line_col(index.values.get(ptr))
 
     def location(self, ptr: str, *, fallback_to_parent: bool = True) -> Location:
         """A Location for ``ptr``; when the member does not exist (e.g. a missing key),
@@ -149,16 +160,18 @@ def _scan_positions(text: str) -> _Positions:
     The text is known to be valid JSON, so the walker can be simple: a stack of
     containers, each with its pointer, the next array index and the keys seen.
     """
-    members: dict[str, tuple[int, int]] = {}
-    values: dict[str, tuple[int, int]] = {}
+    members: dict[str, int] = {}
+    values: dict[str, int] = {}
     duplicates: list[DuplicateKey] = []
     line_starts = [0]
     for match in re.finditer("\n", text):
         line_starts.append(match.end())
+    index = _Positions(members, values, duplicates, line_starts)
 
     def pos(offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(line_starts, offset)
-        return line, offset - line_starts[line - 1] + 1
+        found = index.line_col(offset)
+        assert found is not None
+        return found
 
     # stack entries: [kind, pointer, next_index, keys_seen(dict), expecting_key]
     stack: list[list[Any]] = []
@@ -186,9 +199,9 @@ def _scan_positions(text: str) -> _Positions:
             if tok in "{[":
                 ptr = value_pointer()
                 if ptr is not None:
-                    values[ptr] = pos(start)
+                    values[ptr] = start
                     if stack and stack[-1][0] == "array":
-                        members[ptr] = pos(start)
+                        members[ptr] = start
                 stack.append(["object" if tok == "{" else "array", ptr or "", 0, {}, tok == "{"])
                 pending_key = None
             elif tok in "}]":
@@ -201,23 +214,23 @@ def _scan_positions(text: str) -> _Positions:
             continue
         top = stack[-1] if stack else None
         if kind == "str" and top is not None and top[0] == "object" and top[4]:
-            key = json.loads(tok)
-            key_pos = pos(start)
+            key = json.loads(tok) if "\\" in tok else tok[1:-1]
             ptr = f"{top[1]}/{escape_pointer_token(key)}"
-            seen: dict[str, tuple[int, int]] = top[3]
+            seen: dict[str, int] = top[3]
             if key in seen:
-                first = seen[key]
-                duplicates.append(DuplicateKey(ptr, key_pos[0], key_pos[1], first[0], first[1]))
+                line, col = pos(start)
+                first_line, first_col = pos(seen[key])
+                duplicates.append(DuplicateKey(ptr, line, col, first_line, first_col))
             else:
-                seen[key] = key_pos
-                members[ptr] = key_pos
+                seen[key] = start
+                members[ptr] = start
             top[4] = False
             pending_key = key
             continue
         ptr = value_pointer()
         if ptr is not None:
-            values.setdefault(ptr, pos(start))
+            values.setdefault(ptr, start)
             if top is not None and top[0] == "array":
-                members.setdefault(ptr, pos(start))
+                members.setdefault(ptr, start)
         pending_key = None
-    return _Positions(members, values, duplicates)
+    return index
