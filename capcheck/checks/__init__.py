@@ -12,6 +12,13 @@ Every rule module declares:
   never prints.
 
 Adding a rule = one module in this package + one line in ``RULE_MODULES``.
+
+Codes: ``CAP0xx`` loading and schema (CAP001 unreadable/invalid JSON, CAP002 duplicate
+keys, CAP003 schema violations), ``CAP1xx`` consistency between the fields of a
+definition and with the transformer code. Each problem has one owner: the schema allows
+unknown keys (CAP109 reports them), CAP106 leaves the ``warehouse`` key to CAP103, and
+rules that need facts yield nothing when ``ctx.facts`` is None (CAP003 then reports the
+wrong type). Findings always carry a line taken from the positioned JSON document.
 """
 
 from __future__ import annotations
@@ -51,7 +58,21 @@ class Rule(Protocol):
 
 
 # The registry: module names, in code order.
-RULE_MODULES: list[str] = []
+RULE_MODULES: list[str] = [
+    "invalid_json",  # CAP001
+    "duplicate_keys",  # CAP002
+    "schema",  # CAP003
+    "visual_mapper_without_warehouse",  # CAP101
+    "json_mapper_flag_without_warehouse",  # CAP102
+    "warehouse_config_without_warehouse",  # CAP103
+    "record_without_handler",  # CAP104
+    "record_handler_undeclared",  # CAP105
+    "undeclared_source_type",  # CAP106
+    "source_type_without_connection_mode",  # CAP107
+    "undefined_setting_key",  # CAP108
+    "unknown_key",  # CAP109
+    "message_types_for_unoffered_mode",  # CAP110
+]
 
 
 def all_rules() -> list[ModuleType]:

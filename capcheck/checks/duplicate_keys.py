@@ -35,7 +35,9 @@ reading the first occurrence sees the opposite of what the platform loads.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from capcheck.checks import CheckContext
 from capcheck.model import Finding, Location, Severity
@@ -50,10 +52,30 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
+        raise _Duplicate
+
+
+def has_duplicates(text: str) -> bool:
+    """A fast pre-check with the C parser; positions are computed only when it says yes."""
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _Duplicate:
+        return True
+    except ValueError:  # not reachable for a parsed document; let the positional pass decide
+        return True
+    return False
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     raw = ctx.raw
     for doc in (raw.db_config, raw.schema, raw.ui_config):
-        if doc is None:
+        if doc is None or not has_duplicates(doc.text):
             continue
         for dup in doc.duplicate_keys:
             parent, _, last = dup.pointer.rpartition("/")

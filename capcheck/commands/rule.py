@@ -1,0 +1,46 @@
+"""capcheck rule: explain a check rule by code, or list them all.
+
+``capcheck rule CAP101`` prints the rule's code, name, severity, summary and its
+documentation; ``capcheck rule`` lists every rule in a table; ``--format markdown``
+prints the docs page of all rules (or of one). Exit 0, or 2 for an unknown code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from capcheck import exitcodes
+
+FORMATS = ("text", "markdown")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", nargs="?", metavar="CODE",
+                        help="a rule code, e.g. CAP101 (default: list every rule)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (default) or markdown (the rules docs page)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from capcheck.checks import all_rules
+    from capcheck.render import rules_doc
+
+    rules = all_rules()
+    if args.code is None:
+        text = (rules_doc.render_markdown(rules) if args.format == "markdown"
+                else rules_doc.render_table(rules))
+        sys.stdout.write(text)
+        return exitcodes.OK
+    wanted = args.code.strip().upper()
+    rule = next((r for r in rules if r.CODE == wanted), None)
+    if rule is None:
+        rule = next((r for r in rules if r.NAME == args.code.strip().lower()), None)
+    if rule is None:
+        codes = ", ".join(r.CODE for r in rules)
+        print(f"capcheck rule: error: unknown rule {args.code!r} (known: {codes})",
+              file=sys.stderr)
+        return exitcodes.USAGE
+    sys.stdout.write(rules_doc.render_markdown([rule]) if args.format == "markdown"
+                     else rules_doc.render_rule(rule))
+    return exitcodes.OK
