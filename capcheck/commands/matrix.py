@@ -7,20 +7,31 @@ line on stderr; the matrix of the others is still written).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 
-FORMATS = ("markdown", "html", "csv", "json")
+if TYPE_CHECKING:
+    from capcheck.matrix import Matrix
+
+# --format NAME -> renderer module exposing render(matrix) -> str (imported lazily).
+FORMATS: dict[str, str] = {
+    "markdown": "capcheck.render.matrix_markdown",
+    "html": "capcheck.render.matrix_html",
+    "csv": "capcheck.render.matrix_csv",
+    "json": "capcheck.render.matrix_json",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from capcheck.matrix import ONLY_CHOICES
 
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default="markdown",
+    parser.add_argument("--format", choices=tuple(FORMATS), default="markdown",
                         help="output format (default: markdown)")
     parser.add_argument(
         "--only", choices=tuple(ONLY_CHOICES), action="append", default=[],
@@ -36,25 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write to FILE instead of standard output")
 
 
-def render(matrix_format: str, matrix: object) -> str:
-    from capcheck.matrix import Matrix
-
-    assert isinstance(matrix, Matrix)
-    if matrix_format == "html":
-        from capcheck.render import matrix_html
-
-        return matrix_html.render(matrix)
-    if matrix_format == "csv":
-        from capcheck.render import matrix_csv
-
-        return matrix_csv.render(matrix)
-    if matrix_format == "json":
-        from capcheck.render import matrix_json
-
-        return matrix_json.render(matrix)
-    from capcheck.render import matrix_markdown
-
-    return matrix_markdown.render(matrix)
+def render(matrix_format: str, matrix: Matrix) -> str:
+    """Render with the module registered for ``matrix_format`` (each has ``render``)."""
+    module = importlib.import_module(FORMATS[matrix_format])
+    text: str = module.render(matrix)
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,6 +24,8 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; position: sticky; top: 0; z-index: 1; }
 #summary td.n { text-align: right; font-variant-numeric: tabular-nums; }
+#summary td.zero { color: #afb8c1; }
+#matrix td[class^="st-"], #matrix td code { white-space: nowrap; }
 #matrix th button { all: unset; cursor: pointer; display: block; font-weight: 600; }
 #matrix th button:focus-visible { outline: 2px solid #0969da; }
 #matrix th[aria-sort="ascending"] button::after { content: " \\25B2"; }
@@ -79,7 +81,7 @@ _JS = """
       var ka = key(a, col), kb = key(b, col);
       if (ka < kb) { return -dir; }
       if (ka > kb) { return dir; }
-      return Number(a.dataset.index) - Number(b.dataset.index);
+      return dir * (Number(a.dataset.index) - Number(b.dataset.index));
     });
     sorted.forEach(function (row) { body.appendChild(row); });
   }
@@ -142,7 +144,10 @@ def _summary(matrix: Matrix) -> list[str]:
         counts = summary[column.id]
         out.append(
             f'<tr data-capability="{_e(column.id)}"><th>{_e(column.title)}</th>'
-            + "".join(f'<td class="n">{counts.get(s, 0)}</td>' for s in states)
+            + "".join(
+                f'<td class="n{"" if counts.get(s) else " zero"}">{counts.get(s, 0)}</td>'
+                for s in states
+            )
             + "</tr>"
         )
     out.append("</tbody></table>")
@@ -153,7 +158,7 @@ def render(matrix: Matrix, title: str = "Support matrix") -> str:
     headers = ["Destination", "Internal name", "Folder", *(c.title for c in matrix.columns),
                "Warehouse connection modes", "Sync behaviours"]
     shown = len(matrix.rows)
-    meta = f"{shown} destinations"
+    meta = f"{shown} destination{'' if shown == 1 else 's'}"
     if matrix.filters:
         filters = "; ".join(f"--{k} {v}" for k, v in matrix.filters.items())
         meta = f"{shown} of {matrix.total} destinations ({filters})"

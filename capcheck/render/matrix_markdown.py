@@ -15,20 +15,25 @@ def cell_text(text: str) -> str:
     return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
 
 
+def text_cell(text: str) -> str:
+    """A plain-text cell: like cell_text, with HTML tags neutralised for docs sites."""
+    return cell_text(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _code_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"`{cell_text(v)}`" for v in values)
 
 
 def table(matrix: Matrix, link: Callable[[Row], str] | None = None) -> list[str]:
     headers = [*HEADERS, *(c.title for c in matrix.columns), *TAIL_HEADERS]
-    out = ["| " + " | ".join(cell_text(h) for h in headers) + " |",
+    out = ["| " + " | ".join(text_cell(h) for h in headers) + " |",
            "| " + " | ".join("---" for _ in headers) + " |"]
     for row in matrix.rows:
-        name = cell_text(row.display_name)
+        name = text_cell(row.display_name)
         if link is not None:
             name = f"[{name}]({link(row)})"
         cells = [name, f"`{cell_text(row.name)}`", f"`{cell_text(row.folder)}`"]
-        cells += [cell_text(row.cell(c.id).label) for c in matrix.columns]
+        cells += [text_cell(row.cell(c.id).label) for c in matrix.columns]
         cells += [_code_list(row.warehouse_modes), _code_list(row.sync_behaviours)]
         out.append("| " + " | ".join(cells) + " |")
     return out
@@ -36,7 +41,7 @@ def table(matrix: Matrix, link: Callable[[Row], str] | None = None) -> list[str]
 
 def summary(matrix: Matrix) -> list[str]:
     shown = len(matrix.rows)
-    head = f"{shown} destinations"
+    head = f"{shown} destination{'' if shown == 1 else 's'}"
     if matrix.filters:
         filters = "; ".join(f"--{k} {v}" for k, v in matrix.filters.items())
         head = f"{shown} of {matrix.total} destinations shown ({cell_text(filters)})"
@@ -44,7 +49,7 @@ def summary(matrix: Matrix) -> list[str]:
     for column in matrix.columns:
         counts = matrix.summary[column.id]
         parts = ", ".join(f"{n} {state_label(s).lower()}" for s, n in counts.items())
-        out.append(f"- **{cell_text(column.title)}**: {parts or 'none'}")
+        out.append(f"- **{text_cell(column.title)}**: {parts or 'none'}")
     return out
 
 

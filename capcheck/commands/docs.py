@@ -1,0 +1,116 @@
+"""capcheck docs: generate RETL docs, check they are current, or verify hand-written ones.
+
+- ``capcheck docs [PATH...] --out DIR`` writes ``DIR/<folder>/retl.md`` per destination
+  and ``DIR/index.md`` (the support matrix linking them); unchanged files are left alone,
+  stale ``DIR/*/retl.md`` files are removed. Exit 0 (2 if any input was unusable).
+- ``capcheck docs [PATH...] --out DIR --check`` writes nothing; exit 1 with a unified
+  diff when a generated file is missing, differs or is extra, 0 when all are current.
+- ``capcheck docs --verify-claims DIR [PATH...]`` reads hand-written reports (*.md) under
+  DIR, compares every stated claim with the computed verdict and prints each
+  contradiction as ``file:line: <claim> contradicts computed <verdict>`` with the
+  evidence. Exit 1 on any contradiction, 0 when all agree, 2 on usage or input errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from capcheck import exitcodes, resources
+from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder of generated docs (required unless --verify-claims)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and print a diff when DIR is not current")
+    parser.add_argument(
+        "--verify-claims", type=Path, metavar="DIR",
+        help="compare the claims of hand-written RETL reports (*.md under DIR, or one file) "
+             "with the computed verdicts",
+    )
+
+
+def _usage(message: str) -> int:
+    print(f"capcheck docs: error: {message}", file=sys.stderr)
+    return exitcodes.USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verify_claims is not None:
+        if args.out is not None or args.check:
+            return _usage("--verify-claims cannot be combined with --out or --check")
+        if not args.verify_claims.exists():
+            return _usage(f"{args.verify_claims}: no such file or directory")
+        return _verify(args)
+    if args.out is None:
+        return _usage("--out DIR is required (or use --verify-claims DIR)")
+    if args.out.exists() and not args.out.is_dir():
+        return _usage(f"{args.out}: not a directory")
+    return _generate(args)
+
+
+def _transformer_src(args: argparse.Namespace) -> Path | None:
+    if args.transformer is None:
+        return None
+    from capcheck.load.transformer import resolve_src
+
+    src = resolve_src(args.transformer)
+    return src if isinstance(src, Path) else None
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from capcheck import docsgen
+
+    result = audit_from_args(args)
+    if isinstance(result, int):
+        return result
+    roots = list(args.paths) or [resources.destinations_dir()]
+    generated = docsgen.generate(result.reports, docsgen.path_bases(roots, _transformer_src(args)))
+    print_errors(result.errors)
+    for problem in generated.problems:
+        print(problem, file=sys.stderr)
+    failed = bool(result.errors or generated.problems)
+    if args.check:
+        diff = docsgen.check(generated.files, args.out)
+        if diff:
+            sys.stdout.write(diff)
+            print(f"capcheck docs: {args.out} is not current; run without --check to update",
+                  file=sys.stderr)
+            return exitcodes.USAGE if failed else exitcodes.FINDINGS
+        return exitcodes.USAGE if failed else exitcodes.OK
+    try:
+        written, removed = docsgen.write(generated.files, args.out)
+    except OSError as exc:
+        name = exc.filename or args.out
+        return _usage(f"{name}: cannot write: {exc.strerror}")
+    print(f"capcheck docs: {len(generated.files)} files in {args.out}: {len(written)} written, "
+          f"{len(removed)} removed, {len(generated.files) - len(written)} unchanged",
+          file=sys.stderr)
+    return exitcodes.USAGE if failed else exitcodes.OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from capcheck import docsgen
+
+    result = audit_from_args(args)
+    if isinstance(result, int):
+        return result
+    print_errors(result.errors)
+    verification = docsgen.verify_claims(args.verify_claims, result.reports)
+    for contradiction in verification.contradictions:
+        sys.stdout.write("\n".join(contradiction.lines()) + "\n")
+    for error in verification.errors:
+        print(error, file=sys.stderr)
+    print(
+        f"capcheck docs: {verification.documents} reports, {verification.checked} claims "
+        f"checked, {len(verification.contradictions)} contradictions, "
+        f"{verification.unverifiable} not verifiable (verdict unknown)",
+        file=sys.stderr,
+    )
+    if verification.errors or result.errors:
+        return exitcodes.USAGE
+    return exitcodes.FINDINGS if verification.contradictions else exitcodes.OK
