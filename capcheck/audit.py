@@ -17,7 +17,13 @@ from capcheck.capabilities.pack import Capability, load_pack
 from capcheck.connection import connection_config
 from capcheck.facts import SOURCE_TYPES, DestinationFacts, TransformerFacts, build_facts
 from capcheck.load.definitions import RawDefinition, discover, read_definition
-from capcheck.load.transformer import candidate_names, resolve_src, scan_destination
+from capcheck.load.transformer import (
+    Rebase,
+    candidate_names,
+    resolve_src,
+    scan_destination,
+    shown_path,
+)
 from capcheck.mappers import BUNDLED
 from capcheck.model import LoadError, Report, Status, TransformerInfo
 
@@ -54,25 +60,39 @@ def display_path(path: Path) -> Path:
         return path
 
 
-def load(paths: Iterable[Path] | None, transformer: Path | None = None) -> Loaded:
-    """Discover and read every definition under ``paths``, with transformer code facts."""
+def load(
+    paths: Iterable[Path] | None, transformer: Path | None = None, portable: bool = False
+) -> Loaded:
+    """Discover and read every definition under ``paths``, with transformer code facts.
+
+    Files are named as given (relative to the working directory when below it). With
+    ``portable``, names do not depend on the machine at all: definitions are named
+    relative to the parent of their input root (``destinations/moengage/db-config.json``)
+    and transformer files relative to the checkout (``src/v0/destinations/...``), which
+    is what generated docs and lock files need to be byte-stable everywhere.
+    """
     src: Path | None = None
     if transformer is not None:
-        resolved = resolve_src(display_path(transformer))
+        resolved = resolve_src(display_path(Path(transformer)))
         if isinstance(resolved, LoadError):
             raise InputError(str(resolved))
         src = resolved
+    code_rebase: Rebase | None = (src.resolve().parent, Path()) if src and portable else None
     loaded = Loaded()
     seen: set[Path] = set()
     for root in default_paths(paths):
         found = discover(root)
         loaded.errors.extend(found.errors)
+        base = root.resolve().parent
+        if root.is_file():
+            base = base.parent
         for folder in found.folders:
             key = folder.resolve()
             if key in seen:
                 continue
             seen.add(key)
-            raw = read_definition(folder)
+            display = shown_path(key, (base, Path())) if portable else None
+            raw = read_definition(folder, display)
             loaded.raw.append(raw)
             loaded.errors.extend(raw.errors)
             facts = build_facts(raw)
@@ -82,7 +102,9 @@ def load(paths: Iterable[Path] | None, transformer: Path | None = None) -> Loade
                 continue
             facts.transformer = TransformerFacts(given=src is not None)
             if src is not None:
-                code = scan_destination(src, candidate_names(facts.dir_name, facts.name))
+                code = scan_destination(
+                    src, candidate_names(facts.dir_name, facts.name), code_rebase
+                )
                 facts.transformer.code = code
                 loaded.errors.extend(code.errors)
             loaded.facts.append(facts)
@@ -135,9 +157,11 @@ def run_audit(
     transformer: Path | None = None,
     rules: list[Path] | None = None,
     variants: dict[str, str] | None = None,
+    portable: bool = False,
 ) -> AuditResult:
-    """Raises InputError / PackError only for inputs that make the whole run impossible."""
+    """Raises InputError / PackError only for inputs that make the whole run impossible.
+    ``portable``: machine-independent file names (see ``load``)."""
     capabilities = load_pack(rules).select(variants)
-    loaded = load(paths, transformer)
+    loaded = load(paths, transformer, portable)
     reports = [make_report(f, capabilities) for f in loaded.facts]
     return AuditResult(reports, loaded.facts, loaded.errors)

@@ -72,11 +72,19 @@ def find_config(start: Path | None = None) -> Path | None:
         for name in YAML_NAMES:
             candidate = folder / name
             if candidate.is_file():
-                return candidate
+                return _display(candidate)
         pyproject = folder / PYPROJECT
         if pyproject.is_file() and _has_tool_table(pyproject):
-            return pyproject
+            return _display(pyproject)
     return None
+
+
+def _display(path: Path) -> Path:
+    """Relative to the working directory when below it (messages name it short)."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 _TOOL_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*capcheck\s*[\].]", re.MULTILINE)
@@ -165,6 +173,9 @@ def _read_toml(path: Path) -> tuple[Any, _Locator]:
         match = _TOML_ERROR_AT.search(message)
         line = int(match.group(1)) if match else None
         column = int(match.group(2)) if match else None
+        if "end of document" in message:
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
         reason = _TOML_ERROR_AT.sub("", message).strip()
         raise ConfigError(
             Location(str(path), line=line, column=column), f"invalid TOML: {reason}"
@@ -288,3 +299,16 @@ CODE_PATTERN = re.compile(r"(?i)ALL|[A-Z]+[0-9]*")
 def split_codes(text: str) -> list[str]:
     """``"CAP1, CAP105"`` -> ``["CAP1", "CAP105"]`` (comma and/or space separated)."""
     return [part.upper() for part in re.split(r"[,\s]+", text) if part]
+
+
+def resolve(path: Path | None, disabled: bool) -> Config:
+    """The configuration for a command: ``--config FILE``, none with ``--no-config``,
+    else the file found upward from the working directory. Raises ConfigError."""
+    if disabled:
+        return Config()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(Location(str(path)), "configuration file not found")
+        return load_config(path)
+    found = find_config()
+    return load_config(found) if found is not None else Config()

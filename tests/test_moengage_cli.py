@@ -23,7 +23,7 @@ Result = tuple[int, list[dict[str, Any]], str]
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
     code = cli.main(["map", "moengage", *argv])
     out, err = capsys.readouterr()
-    return code, [json.loads(line) for line in out.splitlines()], err
+    return code, [json.loads(line) for line in out.split("\n") if line], err
 
 
 def test_events_file_one_record_per_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,7 +145,7 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
         input="\n".join(lines) + "\n", capture_output=True, text=True, encoding="utf-8",
         check=False,
     )
-    out = proc.stdout.splitlines()
+    out = [line for line in proc.stdout.split("\n") if line]
     assert proc.returncode == exitcodes.FINDINGS
     assert len(out) == len(lines)
     records = [json.loads(line) for line in out]

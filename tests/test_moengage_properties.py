@@ -100,7 +100,7 @@ def test_cli_one_output_line_per_input_line(lines: list[str], monkeypatch: pytes
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code = cli.main(["map", "moengage", "--config", str(config), "--now", "2024-03-01T12:00:00Z"])
     out, err = capsys.readouterr()
-    records = [json.loads(line) for line in out.splitlines()]
+    records = [json.loads(line) for line in out.split("\n") if line]
     assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
     assert code in (0, 1)
     assert err.startswith("capcheck map: ")

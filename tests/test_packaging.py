@@ -37,6 +37,9 @@ def test_wheel_ships_the_data(wheel: Path) -> None:
         "capcheck/data/destinations/moengage/db-config.json",
         "capcheck/data/destinations/moengage/schema.json",
         "capcheck/data/destinations/moengage/ui-config.json",
+        "capcheck/data/destinations/moengage/mapping.yaml",
+        "capcheck/data/schemas/db-config.schema.json",
+        "capcheck/data/schemas/lock.schema.json",
     ):
         assert required in names, required
     assert not any(n.startswith("tests/") for n in names)

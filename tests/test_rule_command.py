@@ -41,7 +41,7 @@ def test_unknown_code_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[st
     assert code == exitcodes.USAGE
     assert out == ""
     assert err.count("\n") == 1
-    assert err.startswith("capcheck rule: error: unknown rule 'CAP999' (known: CAP001,")
+    assert err.startswith("capcheck rule: error: unknown rule 'CAP999' (known: CAP000, CAP001,")
 
 
 def test_list_all_rules_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,7 +51,12 @@ def test_list_all_rules_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert [c.strip() for c in lines[0].split("|")[1:5]] == ["Code", "Severity", "Name",
                                                            "Summary"]
     rows = [[c.strip() for c in line.split("|")[1:5]] for line in lines[2:]]
-    assert rows == [[r.CODE, r.SEVERITY.value, r.NAME, r.SUMMARY] for r in all_rules()]
+    from capcheck.checker import known_rules
+
+    catalogue = known_rules(all_rules())
+    assert rows == [[r.code, r.severity.value, r.name, r.summary] for r in catalogue]
+    # every rule module, plus the codes the engine itself produces
+    assert {m.CODE for m in all_rules()} < {r.code for r in catalogue}
 
 
 def test_markdown_docs_page_lists_every_rule_with_its_doc(
@@ -69,10 +74,20 @@ def test_markdown_docs_page_lists_every_rule_with_its_doc(
 
 
 def test_markdown_anchors_match_headings(capsys: pytest.CaptureFixture[str]) -> None:
+    from capcheck.checker import known_rules
     from capcheck.render import rules_doc
 
-    page = rules_doc.render_markdown(all_rules())
-    for rule in all_rules():
+    catalogue = known_rules(all_rules())
+    page = rules_doc.render_markdown(catalogue)
+    assert {r.code for r in catalogue} >= {"CAP000", "CAP900", "CAP901", "CAP902"}
+    for rule in catalogue:
         anchor = rules_doc.anchor(rule)
         assert f"(#{anchor})" in page
-        assert anchor.startswith(rule.CODE.lower() + "-" + rule.NAME)
+        assert anchor.startswith(rule.code.lower() + "-" + rule.name)
+
+
+def test_engine_codes_are_documented_too(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(capsys, "CAP900")
+    assert code == exitcodes.OK
+    assert out.startswith("CAP900 capability-changed\nSeverity: error\n")
+    assert "capcheck lock" in out

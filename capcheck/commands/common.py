@@ -42,10 +42,12 @@ def parse_variants(items: list[str]) -> dict[str, str]:
     return chosen
 
 
-def audit_from_args(args: argparse.Namespace) -> AuditResult | int:
-    """Run the audit pipeline; on a fatal input problem print one line and return 2."""
+def audit_from_args(args: argparse.Namespace, portable: bool = False) -> AuditResult | int:
+    """Run the audit pipeline; on a fatal input problem print one line and return 2.
+    ``portable``: name files independently of the machine (for docs and lock files)."""
     try:
-        return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant))
+        return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant),
+                         portable=portable)
     except (InputError, PackError) as exc:
         print(f"capcheck: error: {exc}", file=sys.stderr)
         return exitcodes.USAGE

@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from capcheck import exitcodes, resources
+from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 
 
@@ -53,23 +53,13 @@ def run(args: argparse.Namespace) -> int:
     return _generate(args)
 
 
-def _transformer_src(args: argparse.Namespace) -> Path | None:
-    if args.transformer is None:
-        return None
-    from capcheck.load.transformer import resolve_src
-
-    src = resolve_src(args.transformer)
-    return src if isinstance(src, Path) else None
-
-
 def _generate(args: argparse.Namespace) -> int:
     from capcheck import docsgen
 
-    result = audit_from_args(args)
+    result = audit_from_args(args, portable=True)
     if isinstance(result, int):
         return result
-    roots = list(args.paths) or [resources.destinations_dir()]
-    generated = docsgen.generate(result.reports, docsgen.path_bases(roots, _transformer_src(args)))
+    generated = docsgen.generate(result.reports)
     print_errors(result.errors)
     for problem in generated.problems:
         print(problem, file=sys.stderr)

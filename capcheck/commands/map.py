@@ -1,7 +1,8 @@
 """``capcheck map moengage``: events (or warehouse rows) to MoEngage Data API requests.
 
 Input is JSONL: each line a RudderStack message, or a ``{"message", "destination"}`` pair
-whose ``destination.Config`` is used instead of ``--config``. Output is JSONL on stdout,
+(an object with a "message" key and no "type" key) whose ``destination.Config`` is used
+instead of ``--config``. Output is JSONL on stdout,
 in input order, exactly one line per input line:
 
 - ``{"line": N, "statusCode": 200, "output": [request, ...]}`` — the requests production

@@ -23,21 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from capcheck.checker import known_rules
     from capcheck.checks import all_rules
     from capcheck.render import rules_doc
 
-    rules = all_rules()
+    rules = known_rules(all_rules())
     if args.code is None:
         text = (rules_doc.render_markdown(rules) if args.format == "markdown"
                 else rules_doc.render_table(rules))
         sys.stdout.write(text)
         return exitcodes.OK
     wanted = args.code.strip().upper()
-    rule = next((r for r in rules if r.CODE == wanted), None)
+    rule = next((r for r in rules if r.code == wanted), None)
     if rule is None:
-        rule = next((r for r in rules if r.NAME == args.code.strip().lower()), None)
+        rule = next((r for r in rules if r.name == args.code.strip().lower()), None)
     if rule is None:
-        codes = ", ".join(r.CODE for r in rules)
+        codes = ", ".join(r.code for r in rules)
         print(f"capcheck rule: error: unknown rule {args.code!r} (known: {codes})",
               file=sys.stderr)
         return exitcodes.USAGE

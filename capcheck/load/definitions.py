@@ -79,8 +79,13 @@ def discover(root: Path) -> Discovery:
     return Discovery(folders, errors)
 
 
-def read_definition(folder: Path) -> RawDefinition:
-    """Parse the three files of one folder; failures become LoadErrors on the result."""
+def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
+    """Parse the three files of one folder; failures become LoadErrors on the result.
+
+    ``display`` is the name the folder goes by in locations and reports (by default the
+    folder path itself); files are always read from ``folder``.
+    """
+    shown = folder if display is None else display
     docs: dict[str, JsonDocument | None] = {}
     errors: list[LoadError] = []
     for name in DEFINITION_FILES:
@@ -88,7 +93,7 @@ def read_definition(folder: Path) -> RawDefinition:
         if name != DB_CONFIG and not path.exists():
             docs[name] = None
             continue
-        loaded = load_json(path)
+        loaded = load_json(path, display=shown / name)
         if isinstance(loaded, LoadError):
             errors.append(LoadError(loaded.location, loaded.message, folder.name))
             docs[name] = None
@@ -96,7 +101,7 @@ def read_definition(folder: Path) -> RawDefinition:
             docs[name] = loaded
     return RawDefinition(
         dir_name=folder.name,
-        path=folder,
+        path=shown,
         db_config=docs[DB_CONFIG],
         schema=docs[SCHEMA],
         ui_config=docs[UI_CONFIG],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +123,20 @@ def resolve_pointer(data: Any, ptr: str, default: Any = None) -> Any:
     return node
 
 
-def load_json(path: Path) -> JsonDocument | LoadError:
-    """Read and parse ``path``; every failure comes back as a LoadError value."""
+def load_json(path: Path, display: Path | None = None) -> JsonDocument | LoadError:
+    """Read and parse ``path``; every failure comes back as a LoadError value.
+    Locations name the file ``display`` (default: ``path``)."""
+    result = _load_json(path)
+    if display is None or display == path:
+        return result
+    if isinstance(result, LoadError):
+        return LoadError(replace(result.location, file=str(display)), result.message,
+                         result.destination)
+    result.path = display
+    return result
+
+
+def _load_json(path: Path) -> JsonDocument | LoadError:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

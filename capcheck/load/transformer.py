@@ -91,19 +91,35 @@ def candidate_names(dir_name: str, internal_name: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def scan_destination(src: Path, names: list[str]) -> TransformerCode:
+Rebase = tuple[Path, Path]  # (real folder, the name it goes by in locations)
+
+
+def shown_path(path: Path, rebase: Rebase | None) -> Path:
+    """The name ``path`` goes by in locations: ``path`` itself, or rebased."""
+    if rebase is None:
+        return path
+    real, shown = rebase
+    try:
+        return shown / path.resolve().relative_to(real)
+    except ValueError:
+        return path
+
+
+def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) -> TransformerCode:
+    """Scan the destination's folders under ``src``; locations name files by
+    ``shown_path(file, rebase)``."""
     code = TransformerCode()
     for layout in LAYOUTS:
         for name in names:
             folder = src / layout / name
             if folder.is_dir():
                 code.folders.append(f"{layout}/{name}")
-                _scan_folder(folder, code)
+                _scan_folder(folder, code, rebase)
                 break
     return code
 
 
-def _scan_folder(folder: Path, code: TransformerCode) -> None:
+def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
     for path in sorted(folder.rglob("*")):
         rel_parts = path.relative_to(folder).parts
         if any(part in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
@@ -119,11 +135,11 @@ def _scan_folder(folder: Path, code: TransformerCode) -> None:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            code.errors.append(LoadError(Location(str(path)), f"cannot read: {exc.strerror}"))
+            code.errors.append(LoadError(Location(str(shown_path(path, rebase))),
+                                         f"cannot read: {exc.strerror}"))
             continue
         code.files_scanned += 1
-        display = str(path)
-        result = scanner(text, display)
+        result = scanner(text, str(shown_path(path, rebase)))
         if isinstance(result, LoadError):
             code.errors.append(result)
         else:

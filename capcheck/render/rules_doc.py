@@ -1,38 +1,41 @@
 """Documentation of the check rules: one table, one Markdown page.
 
-Both read the rule registry (``capcheck.checks.RULE_MODULES``) and nothing else, so the
-``capcheck rule`` command and the docs generator print the same text.
+Both take the rule catalogue (``capcheck.checker.known_rules``: the rule modules of
+``capcheck.checks`` plus the codes the check engine itself produces, such as the lock
+codes CAP900-CAP902) and nothing else, so ``capcheck rule`` and the docs page print the
+same text.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from types import ModuleType
 
 from tabulate import tabulate
 
+from capcheck.checker import RuleInfo
 
-def rule_doc(rule: ModuleType) -> str:
+
+def rule_doc(rule: RuleInfo) -> str:
     """A rule's Markdown documentation (its module docstring, dedented)."""
-    return inspect.cleandoc(rule.__doc__ or "").strip()
+    return inspect.cleandoc(rule.doc or "").strip()
 
 
-def rule_header(rule: ModuleType) -> str:
+def rule_header(rule: RuleInfo) -> str:
     return (
-        f"{rule.CODE} {rule.NAME}\n"
-        f"Severity: {rule.SEVERITY.value}\n"
-        f"Summary: {rule.SUMMARY}\n"
+        f"{rule.code} {rule.name}\n"
+        f"Severity: {rule.severity.value}\n"
+        f"Summary: {rule.summary}\n"
     )
 
 
-def render_rule(rule: ModuleType) -> str:
+def render_rule(rule: RuleInfo) -> str:
     """What ``capcheck rule CODE`` prints: code, name, severity, summary, then the doc."""
     return f"{rule_header(rule)}\n{rule_doc(rule)}\n"
 
 
-def render_table(rules: Sequence[ModuleType]) -> str:
-    rows = [[r.CODE, r.SEVERITY.value, r.NAME, r.SUMMARY] for r in rules]
+def render_table(rules: Sequence[RuleInfo]) -> str:
+    rows = [[r.code, r.severity.value, r.name, r.summary] for r in rules]
     return tabulate(rows, headers=["Code", "Severity", "Name", "Summary"],
                     tablefmt="github") + "\n"
 
@@ -48,7 +51,7 @@ def _demote(doc: str) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(rules: Sequence[ModuleType]) -> str:
+def render_markdown(rules: Sequence[RuleInfo]) -> str:
     """The rules docs page: an index table, then every rule's full documentation."""
     parts = [
         "# capcheck check rules",
@@ -60,19 +63,20 @@ def render_markdown(rules: Sequence[ModuleType]) -> str:
         "| --- | --- | --- | --- |",
     ]
     for r in rules:
-        summary = r.SUMMARY.replace("|", "\\|")
-        parts.append(f"| [{r.CODE}](#{anchor(r)}) | {r.SEVERITY.value} | {r.NAME} | {summary} |")
+        summary = r.summary.replace("|", "\\|")
+        parts.append(f"| [{r.code}](#{anchor(r)}) | {r.severity.value} | {r.name} | {summary} |")
     for r in rules:
         doc = _demote(rule_doc(r))
         if not doc.startswith("## "):
-            doc = f"## {r.CODE} {r.NAME}\n\n{doc}"
-        parts += ["", doc, "", f"Severity: **{r.SEVERITY.value}**"]
+            doc = f"## {r.code} {r.name}\n\n{doc}"
+        parts += ["", doc, "", f"Severity: **{r.severity.value}**"]
     return "\n".join(parts) + "\n"
 
 
-def anchor(rule: ModuleType) -> str:
+def anchor(rule: RuleInfo) -> str:
     """GitHub's anchor for the rule's heading (``## CAP101 name: summary ...``)."""
     doc = rule_doc(rule)
-    first = doc.splitlines()[0].lstrip("#").strip() if doc else f"{rule.CODE} {rule.NAME}"
+    first = (doc.splitlines()[0].lstrip("#").strip() if doc.startswith("#")
+             else f"{rule.code} {rule.name}")
     kept = "".join(c for c in first.lower() if c.isalnum() or c in " -_")
     return kept.replace(" ", "-")

@@ -41,6 +41,7 @@ _RADIX_DIGITS = {
 _INT_LIMIT: Final = 10**21
 _SAFE_INT: Final = 2**53
 _MAX_INDEX: Final = 2**32 - 2
+_DIGITS: Final = frozenset("0123456789")
 
 
 def truthy(value: Any) -> bool:
@@ -69,8 +70,12 @@ def present(value: Any) -> bool:
 def normalize_number(value: float) -> int | float:
     """A JavaScript number as Python: integral finite values below 1e21 become ``int``."""
     if value == value and value not in (math.inf, -math.inf) and value.is_integer():
-        if -_INT_LIMIT < value < _INT_LIMIT:
+        if -_SAFE_INT <= value <= _SAFE_INT:
             return int(value)
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            # Beyond 2**53 JavaScript prints the shortest digits padded with zeros; the
+            # int of that text is the same double and serialises the same way.
+            return int(number_to_string(value))
     return value
 
 
@@ -97,7 +102,7 @@ def number_to_string(value: int | float) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        if -_INT_LIMIT < value < _INT_LIMIT:
+        if -_SAFE_INT <= value <= _SAFE_INT:
             return str(value)
         value = float(value)
     if value != value:
@@ -106,7 +111,7 @@ def number_to_string(value: int | float) -> str:
         return "Infinity" if value > 0 else "-Infinity"
     if value == 0:
         return "0"
-    if value.is_integer() and -_INT_LIMIT < value < _INT_LIMIT:
+    if value.is_integer() and -_SAFE_INT <= value <= _SAFE_INT:
         return str(int(value))
     sign = "-" if value < 0 else ""
     text = repr(abs(value))
@@ -210,9 +215,10 @@ def is_array_index(key: str) -> bool:
     return int(key) <= _MAX_INDEX
 
 
-def _needs_reorder(keys: Iterable[str]) -> bool:
+def needs_reorder(keys: Iterable[str]) -> bool:
+    """Whether some key is an array index (so JavaScript would hold it first)."""
     for key in keys:
-        if key[:1].isdigit() and is_array_index(key):
+        if key[:1] in _DIGITS and is_array_index(key):
             return True
     return False
 
@@ -220,7 +226,7 @@ def _needs_reorder(keys: Iterable[str]) -> bool:
 def js_keys(obj: dict[str, Any]) -> list[str]:
     """Object.keys order: array-index keys ascending, then the others in insertion order."""
     keys = list(obj)
-    if not _needs_reorder(keys):
+    if not needs_reorder(keys):
         return keys
     index_keys = sorted((k for k in keys if is_array_index(k)), key=int)
     return index_keys + [k for k in keys if not is_array_index(k)]
@@ -228,7 +234,7 @@ def js_keys(obj: dict[str, Any]) -> list[str]:
 
 def js_ordered(obj: dict[str, Any]) -> dict[str, Any]:
     """The same mapping, in the order a JavaScript object would hold its keys."""
-    if not _needs_reorder(obj):
+    if not needs_reorder(obj):
         return obj
     return {k: obj[k] for k in js_keys(obj)}
 

@@ -26,12 +26,30 @@ class SourcePath:
 
     def get(self, target: Any) -> Any:
         """The value at this path, or ``UNDEF`` (a non-object root is returned unchanged)."""
-        if isinstance(target, dict):
+        if type(target) is dict:
             if self.text in target:
                 return target[self.text]
             if self.simple:
                 return UNDEF
-        elif not isinstance(target, list):
+            # Fast path: exact keys through plain objects. Where that stops, continue with
+            # the full algorithm from the same point (its choices so far are the same).
+            segments = self.segments
+            last = len(segments) - 1
+            node: Any = target
+            for i, segment in enumerate(segments):
+                kind = type(node)
+                if kind is dict:
+                    if segment in node:
+                        node = node[segment]
+                        continue
+                    if i == last:
+                        return UNDEF
+                    return _walk(node, segments[i:])
+                if kind is list or isinstance(node, (dict, list)):
+                    return _walk(node, segments[i:])
+                return UNDEF
+            return node
+        if not isinstance(target, (dict, list)):
             return target
         return _walk(target, self.segments)
 

@@ -25,6 +25,7 @@ from capcheck.mappers.moengage.table import Mapping, Request, Row, load
 from capcheck.mappers.moengage.timezones import offset_seconds
 
 JSON_MIME = "application/json"
+_CONTAINERS = frozenset({dict, list})
 
 
 class ConfigAccess:
@@ -42,14 +43,28 @@ def flatten(data: Any) -> dict[str, Any]:
     result: dict[str, Any] = {}
 
     def recurse(cur: Any, prop: str) -> None:
-        if type(cur) is dict or isinstance(cur, dict):
-            empty = True
-            for key in js.js_keys(cur):
-                empty = False
-                recurse(cur[key], prop + "." + key if prop else key)
-            if empty and prop:
-                result[prop] = {}
-        elif isinstance(cur, list):
+        kind = type(cur)
+        if kind is dict or (kind is not list and isinstance(cur, dict)):
+            if not cur:
+                if prop:
+                    result[prop] = {}
+                return
+            keys = cur if not js.needs_reorder(cur) else js.js_keys(cur)
+            if prop:
+                for key in keys:
+                    value = cur[key]
+                    if type(value) in _CONTAINERS:
+                        recurse(value, prop + "." + key)
+                    else:
+                        result[prop + "." + key] = value
+            else:
+                for key in keys:
+                    value = cur[key]
+                    if type(value) in _CONTAINERS:
+                        recurse(value, key)
+                    else:
+                        result[key] = value
+        elif kind is list or isinstance(cur, list):
             for i, item in enumerate(cur):
                 recurse(item, f"{prop}[{i}]")
             if not cur:
@@ -160,6 +175,30 @@ def _authorization(api_id: Any, api_key: Any) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
+_HEADER_CACHE: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
+
+
+def _endpoint_and_headers(
+    request: Request, code: str, api_id: Any, api_key: Any
+) -> tuple[str, dict[str, Any]]:
+    """Endpoint and headers; cached for string credentials (the usual case)."""
+    cacheable = type(api_id) is str and type(api_key) is str
+    if cacheable:
+        hit = _HEADER_CACHE.get((request.name, code, api_id, api_key))
+        if hit is not None:
+            return hit[0], dict(hit[1])
+    endpoint = request.endpoint.format(code=code, path=request.path, api_id=js.to_string(api_id))
+    headers: dict[str, Any] = {"Content-Type": JSON_MIME}
+    if request.app_key_header and api_id is not UNDEF:
+        headers["MOE-APPKEY"] = api_id
+    headers["Authorization"] = _authorization(api_id, api_key)
+    if cacheable:
+        if len(_HEADER_CACHE) > 1024:
+            _HEADER_CACHE.clear()
+        _HEADER_CACHE[(request.name, code, api_id, api_key)] = (endpoint, dict(headers))
+    return endpoint, headers
+
+
 def _apple(mapping: Mapping, obj: dict[str, Any]) -> None:
     platform = obj.get("platform")
     if isinstance(platform, str) and platform.lower() in mapping.apple_platforms:
@@ -176,13 +215,7 @@ def build_request(
     code = mapping.regions.get(region) if isinstance(region, str) else None
     if code is None:
         raise MappingError("The region is not valid")
-    endpoint = request.endpoint.format(
-        code=code, path=request.path, api_id=js.to_string(api_id)
-    )
-    headers: dict[str, Any] = {"Content-Type": JSON_MIME}
-    if request.app_key_header and api_id is not UNDEF:
-        headers["MOE-APPKEY"] = api_id
-    headers["Authorization"] = _authorization(api_id, api_key)
+    endpoint, headers = _endpoint_and_headers(request, code, api_id, api_key)
 
     user_id = message.get("userId", UNDEF)
     if not js.truthy(user_id):

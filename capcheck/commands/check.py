@@ -1,0 +1,219 @@
+"""capcheck check: the CI gate for destination definitions.
+
+Runs every selected rule on every destination (schema, consistency, duplicate keys),
+optionally compares capabilities with a lock file, and reports findings in one of the
+formats of ``capcheck.render.CHECK_FORMATS``.
+
+Exit status: 0 clean; 1 findings at or above ``--fail-on`` (default error), including
+capability-lock differences; 2 usage error, bad configuration or lock file, a PATH
+that does not exist or holds no definition at all, an unusable ``--transformer``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from capcheck import exitcodes
+from capcheck.config import (
+    OUTPUT_FORMATS,
+    SEVERITIES,
+    Config,
+    ConfigError,
+    resolve,
+    split_codes,
+)
+from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
+from capcheck.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from capcheck.audit import Loaded
+    from capcheck.checker import Selection
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="a destination folder or one of its files, a folder of destinations, or an "
+             "integrations-config checkout (default: `paths` from the configuration, else "
+             "the bundled destinations/)",
+    )
+    parser.add_argument("--transformer", type=Path, metavar="PATH",
+                        help="a rudder-transformer checkout, for the rules that read code")
+    parser.add_argument("--select", action="append", metavar="CODES",
+                        help="codes or prefixes to report, comma-separated (e.g. CAP1,CAP003; "
+                             "default ALL)")
+    parser.add_argument("--ignore", action="append", metavar="CODES",
+                        help="codes or prefixes not to report, comma-separated")
+    parser.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                        help="lowest severity that makes the run fail (default: error)")
+    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
+                        help="output format (default: text)")
+    parser.add_argument("--output-file", type=Path, metavar="FILE",
+                        help="write the output format to FILE; text still goes to the terminal")
+    parser.add_argument("--lock", type=Path, metavar="FILE",
+                        help="fail when a capability differs from this lock file "
+                             "(written by `capcheck lock`)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="configuration file (.capcheck.yaml or pyproject.toml)")
+    parser.add_argument("--no-config", action="store_true",
+                        help="ignore configuration files")
+
+
+def _error(message: str) -> int:
+    print(f"capcheck: error: {message}", file=sys.stderr)
+    return exitcodes.USAGE
+
+
+def input_paths(paths: list[Path]) -> list[Path]:
+    """Map a definition file other than db-config.json to its folder (pre-commit passes
+    changed files), keeping order and dropping repeats."""
+    chosen: list[Path] = []
+    for path in paths:
+        if path.name in DEFINITION_FILES and path.name != DB_CONFIG and not path.is_dir():
+            path = path.parent
+        if path not in chosen:
+            chosen.append(path)
+    return chosen
+
+
+def is_collection(path: Path) -> bool:
+    """A folder of definitions (not one definition): lock removals can be judged."""
+    return path.is_dir() and not (path / DB_CONFIG).is_file()
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [code for value in values for code in split_codes(value)]
+
+
+def _selection(args: argparse.Namespace, config: Config, known: list[str]) -> Selection:
+    from capcheck.checker import Selection
+
+    cli_select, cli_ignore = _codes(args.select), _codes(args.ignore)
+    select = cli_select if cli_select is not None else (config.select or ["ALL"])
+    ignore = cli_ignore if cli_ignore is not None else config.ignore
+    cli = Selection(tuple(cli_select or ()), tuple(cli_ignore or ()))
+    bad = cli.unknown(known)
+    if bad:
+        raise ValueError(f"unknown rule code or prefix: {', '.join(bad)}")
+    for key in ("select", "ignore"):
+        chosen = getattr(config, key) or []
+        bad = Selection(tuple(chosen), ()).unknown(known)
+        if bad:
+            raise ConfigError(config.location(key), f"unknown rule code or prefix: "
+                                                    f"{', '.join(bad)}")
+    for dest, codes in config.per_destination_ignores.items():
+        bad = Selection(tuple(codes), ()).unknown(known)
+        if bad:
+            raise ConfigError(config.location(f"per-destination-ignores/{dest}"),
+                              f"unknown rule code or prefix: {', '.join(bad)}")
+    per_dest = tuple(sorted((d, tuple(c)) for d, c in config.per_destination_ignores.items()))
+    return Selection(tuple(select), tuple(ignore), per_dest)
+
+
+def run(args: argparse.Namespace) -> int:
+    from capcheck import checks
+    from capcheck.audit import InputError, load
+    from capcheck.checker import known_rules, run_checks, summary_line
+
+    try:
+        config = resolve(args.config, args.no_config)
+    except ConfigError as exc:
+        return _error(str(exc))
+
+    modules = checks.all_rules()
+    known = [r.code for r in known_rules(modules)]
+    try:
+        selection = _selection(args, config, known)
+    except ConfigError as exc:
+        return _error(str(exc))
+    except ValueError as exc:
+        return _error(str(exc))
+
+    fail_on = Severity(args.fail_on or config.fail_on or "error")
+    output_format = args.output_format or config.output_format or "text"
+    output_file = args.output_file or config.output_file
+    lock_path = args.lock or config.lock
+    transformer = args.transformer or config.transformer
+    paths = input_paths(list(args.paths) or config.paths)
+
+    try:
+        loaded = load(paths or None, transformer)
+    except InputError as exc:
+        return _error(str(exc))
+
+    extra: list[Finding] = []
+    if lock_path is not None:
+        outcome = _lock_findings(lock_path, loaded, transformer is not None, paths)
+        if isinstance(outcome, int):
+            return outcome
+        extra = outcome
+
+    result = run_checks(loaded, selection, modules, extra, fail_on)
+    renderer = importlib.import_module(_format_module(output_format))
+    rendered = renderer.render(result)
+    terminal_text = output_format == "text" or output_file is not None
+    if output_file is not None:
+        try:
+            output_file.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            return _error(f"{output_file}: cannot write: {exc.strerror or exc}")
+        text = importlib.import_module(_format_module("text"))
+        sys.stdout.write(text.render(result))
+    else:
+        sys.stdout.write(rendered)
+    sys.stdout.flush()
+
+    for error in result.input_errors:
+        print(f"capcheck: error: {error}", file=sys.stderr)
+    if terminal_text and result.destinations:
+        print(summary_line(result), file=sys.stderr)
+    if result.input_errors:
+        return exitcodes.USAGE
+    if not result.destinations:
+        return _error("no destination definition found")
+    return exitcodes.FINDINGS if result.failing() else exitcodes.OK
+
+
+def _format_module(name: str) -> str:
+    from capcheck.render import CHECK_FORMATS
+
+    return CHECK_FORMATS[name]
+
+
+def _lock_findings(
+    lock_path: Path, loaded: Loaded, transformer_given: bool, paths: list[Path]
+) -> list[Finding] | int:
+    from capcheck import resources
+    from capcheck.audit import make_report
+    from capcheck.capabilities.pack import PackError, load_pack
+    from capcheck.lockfile import LockError, compare, read_lock
+
+    try:
+        lock = read_lock(lock_path)
+    except LockError as exc:
+        hint = "; create it with `capcheck lock`" if exc.message == "file not found" else ""
+        return _error(f"lock file {exc}{hint}")
+    if lock.transformer != transformer_given:
+        how = "with" if lock.transformer else "without"
+        return _error(
+            f"{lock_path}: the lock was written {how} --transformer (VDM v2 depends on it); "
+            f"check {how} --transformer too, or rewrite the lock with `capcheck lock`"
+        )
+    try:
+        capabilities = load_pack(None).select({})
+    except PackError as exc:  # pragma: no cover - the bundled pack is tested elsewhere
+        return _error(str(exc))
+    reports = [make_report(f, capabilities) for f in loaded.facts]
+    roots = paths or [resources.destinations_dir()]
+    present = {raw.dir_name for raw in loaded.raw}
+    present |= {e.destination for e in loaded.errors if e.destination}
+    return compare(
+        lock, reports, loaded.facts,
+        removals=any(is_collection(p) for p in roots), present=present,
+    )

@@ -1,0 +1,106 @@
+"""capcheck lock: write the capability lock file (see ``capcheck.lockfile``).
+
+``capcheck lock [PATH...] [--transformer T] [-o FILE]`` writes every destination's
+RETL / JSON Mapper / VDM v1 / VDM v2 status, sorted and byte-stable; ``--check`` writes
+nothing and prints a unified diff when the file is not up to date.
+
+Exit status: 0 written or up to date; 1 with ``--check`` when the file would change;
+2 usage error, bad configuration, or any definition that cannot be loaded (a lock of
+a partly broken tree would silently drop destinations, so none is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from capcheck import exitcodes
+from capcheck.commands.check import input_paths
+from capcheck.config import ConfigError, resolve
+
+DEFAULT_LOCK = Path("capcheck.lock.json")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="destination folders as for `capcheck check` (default: `paths` from the "
+             "configuration, else the bundled destinations/)",
+    )
+    parser.add_argument("--transformer", type=Path, metavar="PATH",
+                        help="a rudder-transformer checkout (VDM v2 depends on it)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help=f"lock file to write, `-` for stdout (default: `lock` from the "
+                             f"configuration, else {DEFAULT_LOCK})")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and print a diff if the lock is not "
+                             "up to date")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="configuration file (.capcheck.yaml or pyproject.toml)")
+    parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
+
+
+def _error(message: str) -> int:
+    print(f"capcheck: error: {message}", file=sys.stderr)
+    return exitcodes.USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    from capcheck.audit import InputError, run_audit
+    from capcheck.capabilities.pack import PackError
+    from capcheck.lockfile import LockError, build_lock, dumps
+
+    try:
+        config = resolve(args.config, args.no_config)
+    except ConfigError as exc:
+        return _error(str(exc))
+    transformer = args.transformer or config.transformer
+    paths = input_paths(list(args.paths) or config.paths)
+    output: Path = args.output or config.lock or DEFAULT_LOCK
+    try:
+        result = run_audit(paths or None, transformer)
+    except (InputError, PackError) as exc:
+        return _error(str(exc))
+    if result.errors:
+        for error in result.errors:
+            print(f"capcheck: error: {error}", file=sys.stderr)
+        return _error("the lock was not written: fix the definitions above first")
+    if not result.reports:
+        return _error("no destination definition found")
+    try:
+        text = dumps(build_lock(result.reports, transformer is not None))
+    except LockError as exc:
+        return _error(str(exc))
+
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return exitcodes.OK
+    try:
+        old = output.read_text(encoding="utf-8") if output.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        return _error(f"{output}: cannot read: {exc}")
+    if args.check:
+        if old == text:
+            print(f"{output} is up to date ({len(result.reports)} destinations).",
+                  file=sys.stderr)
+            return exitcodes.OK
+        diff = difflib.unified_diff(
+            (old or "").splitlines(keepends=True), text.splitlines(keepends=True),
+            fromfile=f"{output} (on disk)" if old is not None else "/dev/null",
+            tofile=f"{output} (current definitions)",
+        )
+        sys.stdout.writelines(diff)
+        state = "is out of date" if old is not None else "does not exist"
+        print(f"{output} {state}; run `capcheck lock` to update it.", file=sys.stderr)
+        return exitcodes.FINDINGS
+    if old != text:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _error(f"{output}: cannot write: {exc.strerror or exc}")
+        print(f"wrote {output} ({len(result.reports)} destinations).", file=sys.stderr)
+    else:
+        print(f"{output} is up to date ({len(result.reports)} destinations).", file=sys.stderr)
+    return exitcodes.OK
