@@ -30,7 +30,9 @@ class Location:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+        return {
+            "file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer
+        }
 
 
 @dataclass(frozen=True)

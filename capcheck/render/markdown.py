@@ -90,7 +90,8 @@ def render_report(report: Report) -> str:
     out += ["## Supported message types", ""]
     if report.message_types:
         out += ["| Scope | Message types |", "| --- | --- |"]
-        out += [f"| {scope} | {', '.join(types)} |" for scope, types in report.message_types.items()]
+        out += [f"| {scope} | {', '.join(types)} |"
+                for scope, types in report.message_types.items()]
     else:
         out.append("`supportedMessageTypes` is not declared.")
     out.append("")
