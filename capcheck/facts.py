@@ -215,7 +215,8 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
         return next(e for e in raw.errors)
     data = db.data
     if not isinstance(data, dict):
-        return LoadError(db.location(""), "expected a JSON object at the top level", raw.dir_name)
+        return LoadError(db.location(""), "expected a JSON object at the top level", raw.dir_name,
+                         kind="type")
     try:
         config = data.get("config")
         if not isinstance(config, dict):
@@ -257,4 +258,4 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
             schema_required=required,
         )
     except _TypeProblem as problem:
-        return LoadError(db.location(problem.ptr), problem.message, raw.dir_name)
+        return LoadError(db.location(problem.ptr), problem.message, raw.dir_name, kind="type")

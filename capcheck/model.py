@@ -107,11 +107,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class LoadError:
-    """Input that could not be used: a file that is missing, unreadable or malformed."""
+    """Input that could not be used: a file that is missing, unreadable or malformed.
+
+    ``kind`` is "file" when a file cannot be read or parsed at all, "type" when it parsed
+    but a field capcheck relies on has the wrong type (a schema problem).
+    """
 
     location: Location
     message: str
     destination: str | None = None
+    kind: str = "file"
 
     def __str__(self) -> str:
         return f"{self.location.short()}: {self.message}"

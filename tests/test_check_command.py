@@ -314,8 +314,9 @@ def test_load_errors_become_cap001_and_others_still_run(
     set_config(defs / "alpha", testError=True)
     (defs / "gamma").mkdir()
     shutil.copy(defs / "alpha" / "schema.json", defs / "gamma")
-    code, out, _ = run(capsys, "defs")
-    assert code == 1
+    code, out, err = run(capsys, "defs")
+    assert code == 2  # unreadable input: reported as CAP001, and never a green run
+    assert "2 definition files could not be read or parsed" in err
     lines = out.splitlines()
     assert lines[0].startswith("defs/alpha/db-config.json:") and "CAP101" in lines[0]
     assert lines[1].startswith("defs/beta/db-config.json:4:1: CAP001 invalid JSON")
@@ -344,8 +345,11 @@ def test_invalid_json_reported_once_with_the_real_rules(
 ) -> None:
     (defs / "beta" / "ui-config.json").write_text('{"uiConfig": [}\n')
     code, out, _ = run(capsys, "defs")
-    assert code == 1
+    assert code == 2
     assert out.count("beta/ui-config.json:1:") == 1 and " CAP001 " in out
+    # still exit 2 when CAP001 is not selected: unreadable input is never green
+    code, out, _ = run(capsys, "defs", "--ignore", "CAP001")
+    assert code == 2 and " CAP001 " not in out
 
 
 def test_crashing_rule_is_cap000_and_does_not_stop_the_run(

@@ -177,6 +177,15 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     if not result.destinations:
         return _error("no destination definition found")
+    unreadable = sorted({e.location.file for e in loaded.errors
+                         if e.destination is not None and e.kind == "file"})
+    if unreadable:
+        # Reported above as CAP001 in the chosen format; a file that cannot be read or
+        # parsed is unusable input, whatever the selection (never a green run).
+        print(f"capcheck: error: {len(unreadable)} definition file"
+              f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed",
+              file=sys.stderr)
+        return exitcodes.USAGE
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK
 
 
