@@ -72,6 +72,8 @@ def test_verdicts_with_transformer(core_defs: Path, core_transformer: Path) -> N
     reports = by_dir([core_defs], transformer=core_transformer)
     vdm2 = {name: r.verdict("vdm_v2") for name, r in reports.items()}
     assert vdm2["ts_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
+    assert vdm2["const_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
+    assert vdm2["list_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     assert vdm2["yaml_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     code_only = vdm2["code_only"]
     assert code_only is not None and code_only.status is S.PARTIAL

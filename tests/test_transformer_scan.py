@@ -55,9 +55,27 @@ def test_cdk_v2_workflow_condition(core_transformer: Path) -> None:
     assert [h.event_type for h in code.hits] == ["record", "track"]
 
 
+def test_constant_defined_in_config_and_compared_in_a_workflow(core_transformer: Path) -> None:
+    """`export const SUPPORTED_EVENT_TYPE = 'record'` in config.ts, compared in the
+    workflow as `messageType.toLowerCase() === $.SUPPORTED_EVENT_TYPE`."""
+    src = core_transformer / "src"
+    code = scan_destination(src, ["const_dest"])
+    [hit] = code.handles("record")
+    assert (Path(hit.location.file).name, hit.location.line) == ("procWorkflow.yaml", 10)
+    assert hit.snippet == "=== $.SUPPORTED_EVENT_TYPE (SUPPORTED_EVENT_TYPE is 'record')"
+
+
+def test_list_of_handled_types(core_transformer: Path) -> None:
+    """A list made only of event types (`['record', 'audiencelist']`) names handled types."""
+    code = scan_destination(core_transformer / "src", ["list_dest"])
+    assert [(h.event_type, h.location.line) for h in code.hits] == [
+        ("record", 8), ("audiencelist", 8)]
+
+
 def test_traps_do_not_count(core_transformer: Path) -> None:
     """Comments, strings that merely mention record, `records`, a bare 'record' literal,
-    test files, spec files and docs are not record handling."""
+    a constant bound to 'record' that is never compared, a list that mixes 'record' with
+    other strings, test files, spec files and docs are not record handling."""
     src = core_transformer / "src"
     assert record_hits(src, "trap_dest") == []
     code = scan_destination(src, ["trap_dest"])
@@ -83,6 +101,7 @@ def test_unknown_destination_resolves_no_folder(core_transformer: Path) -> None:
         ("log('type === \"record\"');", []),
         ("// if (type === 'record')\n/* case 'record': */", []),
         ("if (type === 'Track' || type === 'identify') {}", ["track", "identify"]),
+        ("x = EventType.RECORDING; y = AuditEventType.RECORD; z = EventType.RECORD_CREATED", []),
     ],
 )
 def test_code_patterns(snippet: str, expected: list[str]) -> None:

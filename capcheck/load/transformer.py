@@ -11,7 +11,6 @@ Comments, test files, docs and words like ``records`` do not count.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,31 +118,123 @@ def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) 
     return code
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of code to search: a whole JS/TS file (comments and non-event strings
+    blanked) or one expression of a CDK v2 workflow, with where it starts in its file."""
+
+    text: str
+    file: str
+    patterns: tuple[re.Pattern[str], ...]
+    base_line: int = 0
+    base_col: int = 0
+
+
 def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
+    segments: list[_Segment] = []
     for path in sorted(folder.rglob("*")):
         rel_parts = path.relative_to(folder).parts
         if any(part in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
             continue
         suffix = path.suffix.lower()
-        scanner: Callable[[str, str], list[CodeHit] | LoadError]
-        if suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name):
-            scanner = _scan_code
-        elif suffix in YAML_SUFFIXES:
-            scanner = _scan_yaml
-        else:
+        is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name)
+        if not is_code and suffix not in YAML_SUFFIXES:
             continue
+        shown = str(shown_path(path, rebase))
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            code.errors.append(LoadError(Location(str(shown_path(path, rebase))),
-                                         f"cannot read: {exc.strerror}"))
+            code.errors.append(LoadError(Location(shown), f"cannot read: {exc.strerror}"))
             continue
         code.files_scanned += 1
-        result = scanner(text, str(shown_path(path, rebase)))
-        if isinstance(result, LoadError):
-            code.errors.append(result)
+        found = _code_segments(text, shown) if is_code else _yaml_segments(text, shown)
+        if isinstance(found, LoadError):
+            code.errors.append(found)
         else:
-            code.hits.extend(result)
+            segments.extend(found)
+    # Constants such as `export const SUPPORTED_EVENT_TYPE = 'record'` (in config.ts) are
+    # compared elsewhere (`messageType === $.SUPPORTED_EVENT_TYPE` in a workflow): a
+    # comparison with such a constant is handling of its event type.
+    constants = _event_type_constants(segments)
+    extra = _constant_use_patterns(constants)
+    seen: set[tuple[str, str, int | None]] = set()
+    for seg in segments:
+        for hit in (*find_hits(seg.text, seg.patterns, seg.file, seg.base_line, seg.base_col),
+                    *_constant_hits(seg, extra, constants), *_list_hits(seg)):
+            key = (hit.event_type, hit.location.file, hit.location.line)
+            if key not in seen:  # one piece of evidence per type and line
+                seen.add(key)
+                code.hits.append(hit)
+
+
+_CONSTANT_DEF = re.compile(
+    rf"(?:\b(?:const|let|var)\s+(?P<var>[A-Za-z_$][\w$]*)\s*=|\b(?P<prop>[A-Z][A-Z0-9_]*)\s*:)"
+    rf"\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*[,;\n}}]",
+    re.IGNORECASE,
+)
+
+
+def _event_type_constants(segments: list[_Segment]) -> dict[str, str]:
+    """Names bound to an event-type string: `const X = 'record'`, or an UPPER_CASE
+    property `X: 'record'` of an exported config object."""
+    found: dict[str, str] = {}
+    for seg in segments:
+        for match in _CONSTANT_DEF.finditer(seg.text):
+            name = match.group("var") or match.group("prop")
+            if match.group("prop") and not match.group("prop").isupper():
+                continue
+            found.setdefault(name, match.group("type").lower())
+    return found
+
+
+def _constant_use_patterns(constants: dict[str, str]) -> tuple[re.Pattern[str], ...]:
+    if not constants:
+        return ()
+    names = "|".join(re.escape(n) for n in sorted(constants, key=len, reverse=True))
+    ref = rf"(?:[\w$]+\s*\.\s*)*(?P<name>{names})(?![\w$])"
+    return (
+        re.compile(rf"(?:===?|!==?)\s*{ref}"),
+        re.compile(rf"(?<![\w$.]){ref}\s*(?:===?|!==?)(?!=)"),
+        re.compile(rf"\bcase\s+{ref}\s*:"),
+    )
+
+
+def _constant_hits(
+    seg: _Segment, patterns: tuple[re.Pattern[str], ...], constants: dict[str, str]
+) -> list[CodeHit]:
+    hits: list[CodeHit] = []
+    for pattern in patterns:
+        for match in pattern.finditer(seg.text):
+            name = match.group("name")
+            line, col = _line_col(seg.text, match.start())
+            col = col + seg.base_col if line == 1 else col
+            snippet = " ".join(match.group().split())
+            hits.append(CodeHit(constants[name], Location(seg.file, seg.base_line + line, col),
+                                f"{snippet} ({name} is '{constants[name]}')"))
+    return hits
+
+
+_ARRAY = re.compile(r"\[([^\[\]]*)\]")
+_ITEM = re.compile(rf"^\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*$", re.IGNORECASE)
+
+
+def _list_hits(seg: _Segment) -> list[CodeHit]:
+    """A list made only of event-type names (`['record', 'audiencelist']`) is a list of
+    handled types: code that dispatches on it handles each of them."""
+    hits: list[CodeHit] = []
+    for match in _ARRAY.finditer(seg.text):
+        items = [i for i in match.group(1).split(",") if i.strip()]
+        typed = [_ITEM.match(i) for i in items]
+        if not items or not all(typed):
+            continue
+        line, col = _line_col(seg.text, match.start())
+        col = col + seg.base_col if line == 1 else col
+        snippet = " ".join(match.group().split())
+        for item in typed:
+            assert item is not None
+            hits.append(CodeHit(item.group("type").lower(),
+                                Location(seg.file, seg.base_line + line, col), snippet))
+    return hits
 
 
 _EVENT_TYPE_SET = frozenset(EVENT_TYPES)
@@ -216,11 +307,11 @@ def find_hits(
     return [hits[k] for k in sorted(hits)]
 
 
-def _scan_code(text: str, file: str) -> list[CodeHit] | LoadError:
-    return find_hits(strip_js_comments(text), CODE_PATTERNS, file)
+def _code_segments(text: str, file: str) -> list[_Segment] | LoadError:
+    return [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
 
 
-def _scan_yaml(text: str, file: str) -> list[CodeHit] | LoadError:
+def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
     import yaml
 
     try:
@@ -233,15 +324,16 @@ def _scan_yaml(text: str, file: str) -> list[CodeHit] | LoadError:
         )
     except yaml.YAMLError as exc:
         return LoadError(Location(file), f"invalid YAML: {exc}")
-    hits: list[CodeHit] = []
+    segments: list[_Segment] = []
     for node in _expression_scalars(root):
         value: str = node.value
         block = node.style in ("|", ">")
         # Block scalars start on the line after the indicator; plain/quoted ones on it.
         base_line = node.start_mark.line + (1 if block else 0)
         base_col = 0 if block else node.start_mark.column
-        hits.extend(find_hits(strip_js_comments(value), YAML_PATTERNS, file, base_line, base_col))
-    return hits
+        segments.append(_Segment(strip_js_comments(value), file, YAML_PATTERNS, base_line,
+                                 base_col))
+    return segments
 
 
 def _expression_scalars(node: Any) -> list[Any]:
