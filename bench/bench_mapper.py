@@ -4,7 +4,7 @@ Prints events/s for the mapper alone (``transform`` on parsed events) and for th
 end to end (JSON parse, map, JSON serialise), then streams 1,000,000 events through
 ``python -m capcheck map moengage`` and reports its wall time and peak RSS.
 
-    python bench/bench_mapper.py [--events 1000000] [--quick]
+    python bench/bench_mapper.py [--events 1000000] [--repeat 3] [--quick]
 
 Input is generated on the fly into a temporary file and deleted afterwards. Reference
 (production JavaScript, same machine class): ~17,000 events/s/core transform only,
@@ -151,19 +151,38 @@ sys.exit(code)
 """
 
 
+def _load() -> str:
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load n/a"
+    return f"load {one:.2f} (1 min) {five:.2f} (5 min), {os.cpu_count()} CPUs"
+
+
+def _best(rates: list[float]) -> str:
+    runs = ", ".join(f"{r:,.0f}" for r in rates)
+    return f"{max(rates):>10,.0f} events/s  (best of {len(rates)}: {runs})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000,
                         help="events streamed through the CLI for the memory figure")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each in-process figure; the best is reported")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     args = parser.parse_args()
     n_inproc = 5_000 if args.quick else 50_000
     total = 5_000 if args.quick else args.events
+    repeat = max(1, args.repeat)
+    print(f"before: {_load()}")
     rate, peak, size = bench_cli_subprocess(total)  # first, while this process is small
-    print(f"mapper only            : {bench_mapper(n_inproc):>10,.0f} events/s")
-    print(f"CLI path (parse+dump)  : {bench_cli_in_process(n_inproc):>10,.0f} events/s")
+    print(f"mapper only            : {_best([bench_mapper(n_inproc) for _ in range(repeat)])}")
+    print(f"CLI path (parse+dump)  : "
+          f"{_best([bench_cli_in_process(n_inproc) for _ in range(repeat)])}")
     print(f"CLI subprocess, {total:,} events ({size:,.0f} MiB JSONL): {rate:,.0f} events/s "
           f"(incl. start-up), peak RSS {peak:,.1f} MiB")
+    print(f"after : {_load()}  (a shared machine: compare figures taken at a similar load)")
 
 
 if __name__ == "__main__":

@@ -154,3 +154,84 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert records[4]["output"][0]["body"]["JSON"]["attributes"] == {"x": "ü🎉"}
     assert records[4]["output"][0]["userId"] == "a"
     assert proc.stderr.strip() == "capcheck map: 4 events, 2 ok, 2 failed, 1 blank lines skipped"
+
+
+# ---------------------------------------------------------------- fast decode / encode paths
+
+def _js_decoder() -> json.JSONDecoder:
+    from capcheck.mappers.moengage import jsvalues as js
+
+    return json.JSONDecoder(
+        parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
+    )
+
+
+LINES = [
+    '{"a":12345678901234567890,"b":9007199254740993,"c":-0,"d":-0.0,"e":1.0,"f":1e21}\n',
+    '{"a":1e20,"b":1E400,"c":-1e400,"d":5e-324,"e":0.1,"f":123456789012345678901234567890}\n',
+    '{"k":1,"k":2,"0":"x","10":"y","1":"z","a.b":"\\ud800","u":"\\u00e9\\ud83d\\ude00"}\n',
+    '{"type":"track"}', '{"type":"track"}  \t\r\n', '{"type":"track"}\r\n', '{"a":1} x\n',
+    '{"a":1}{"b":2}\n', '{"a":}\n', '{"a":NaN}\n', '{"a":Infinity}\n', '{"a":[1,2\n', '{\n',
+    '{"a":"\x00"}\n', '{"a":' * 3000 + "1" + "}" * 3000 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_line_decoder_matches_json_decoder(text: str) -> None:
+    from capcheck.commands.map import _line_decoder
+
+    decoder = _js_decoder()
+    fast = _line_decoder(decoder)
+    try:
+        want: Any = decoder.decode(text)
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc)) as info:
+            fast(text)
+        if not isinstance(exc, RecursionError):
+            assert str(info.value) == str(exc)
+        return
+    got = fast(text)
+    assert got == want
+    assert json.dumps(got) == json.dumps(want)  # same key order, same number types
+
+
+@pytest.mark.parametrize("record", [
+    {"line": 1, "statusCode": 200, "output": [{"a": 1.5, "b": [1, {"c": "é"}], "d": None}]},
+    {"line": 2, "statusCode": 200, "output": [{"a": float("nan"), "b": float("-inf")}]},
+    {"line": 3, "statusCode": 400, "error": "x\ud800y"},
+    {"line": 4, "statusCode": 200, "output": [{"n": 10**30, "t": True, "f": -0.0, "e": {}}]},
+])
+def test_encode_record_is_json_stringify_like(record: dict[str, Any]) -> None:
+    from capcheck.commands.map import _sanitize, encode_record
+
+    expected_record = _sanitize(record)
+    try:
+        expected = json.dumps(expected_record, ensure_ascii=False, separators=(",", ":"))
+        expected_bytes = expected.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        expected = json.dumps(expected_record, ensure_ascii=True, separators=(",", ":"))
+        expected_bytes = expected.encode("ascii") + b"\n"
+    assert encode_record(record) == expected_bytes
+
+
+def test_cli_numbers_unicode_and_key_order_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"type":"track","userId":"u","event":"e","properties":{"big":12345678901234567890,'
+        '"neg0":-0.0,"one":1.0,"huge":1e21,"inf":1e400,"b":1,"2":"two","1":"one","x":"\\ud800",'
+        '"dup":1,"dup":2,"é":"ü"}}\n'
+        ' {"type":"alias","userId":1e21,"previousId":-0}\n',
+        encoding="utf-8",
+    )
+    code = cli.main(["map", "moengage", str(events), "--config", str(CONFIG), "--now", NOW])
+    out = capsys.readouterr().out.split("\n")
+    assert code == 0
+    first = json.loads(out[0])["output"][0]["body"]["JSON"]["actions"][0]["attributes"]
+    assert list(first) == ["1", "2", "big", "neg0", "one", "huge", "inf", "b", "x", "dup", "é"]
+    assert first["big"] == 12345678901234567000 and first["one"] == 1 and first["inf"] is None
+    assert '"huge":1e+21' in out[0] and '"neg0":0,' in out[0] and '"x":"\\ud800"' in out[0]
+    alias = json.loads(out[1])["output"][0]
+    assert alias["userId"] == "1e+21"
+    assert alias["body"]["JSON"]["merge_data"] == [{"retained_user": 1e21, "merged_user": 0}]

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capcheck.mappers.moengage import MappingError, process, route, transform
 from capcheck.mappers.moengage import jsvalues as js
@@ -450,3 +452,94 @@ def test_every_mapping_table_row_compiles() -> None:
     rows = mapping.requests["identify"].attributes
     assert rows is not None and rows[-1].catch_all and "email" in rows[-1].exclude
     assert load() is mapping  # cached
+
+
+# ---------------------------------------------------------------- compiled tables
+
+
+def _reference_flatten(data: Any) -> dict[str, Any]:
+    """flattenJson written plainly (the definition the fast version must match)."""
+    result: dict[str, Any] = {}
+
+    def recurse(cur: Any, prop: str) -> None:
+        if isinstance(cur, dict):
+            if not cur:
+                if prop:
+                    result[prop] = {}
+                return
+            for key in js.js_keys(cur):
+                value = cur[key]
+                name = f"{prop}.{key}" if prop else key
+                if type(value) in (dict, list):
+                    recurse(value, name)
+                else:
+                    result[name] = value
+        elif isinstance(cur, list):
+            for i, item in enumerate(cur):
+                recurse(item, f"{prop}[{i}]")
+            if not cur:
+                result[prop] = []
+        else:
+            result[prop] = cur
+
+    recurse(data, "")
+    return js.js_ordered(result)
+
+
+_KEYS = st.sampled_from([
+    "type", "userId", "anonymousId", "traits", "context", "properties", "device", "token",
+    "id", "name", "email", "firstName", "age", "app", "version", "timezone", "channel",
+    "traits.email", "context.traits", "traits.name", "device.type", "a.b", "", "0", "1",
+    "10", "01", "-1", "4294967294", "4294967295", " x", "$k", "_id", "event", "previousId",
+]) | st.text(max_size=3)
+_SCALARS = (
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats()
+    | st.sampled_from(["", " 12 ", "Asia/Tokyo", "ios", "x", "0x1F"])
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_KEYS, children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_VALUES)
+def test_flatten_matches_the_plain_definition(data: Any) -> None:
+    from capcheck.mappers.moengage.compiled import flatten
+
+    got, want = flatten(data), _reference_flatten(data)
+    assert list(got) == list(want)
+    assert json.dumps(got) == json.dumps(want)
+
+
+@settings(max_examples=400, deadline=None)
+@given(message=st.dictionaries(_KEYS, _VALUES, max_size=8), mutate=st.booleans(),
+       subclass=st.booleans())
+def test_compiled_tables_match_the_row_interpreter(
+    message: dict[str, Any], mutate: bool, subclass: bool
+) -> None:
+    import copy
+    from collections import OrderedDict
+
+    from capcheck.mappers.moengage.compiled import construct
+
+    mapping = load()
+    for request in mapping.requests.values():
+        for part in ("base", "attributes", "attributes_object", "action", "action_object"):
+            rows = getattr(request, part)
+            build = getattr(request.builders, part)
+            if rows is None:
+                continue
+            results = []
+            for runner in (build, lambda m, now, slot, mut, rows=rows: construct(
+                    m, rows, now, slot, mut)):
+                event = copy.deepcopy(message)
+                if subclass:
+                    event = OrderedDict(event)
+                try:
+                    out: Any = runner(event, NOW, "data", mutate)
+                except MappingError as exc:
+                    out = ("error", exc.message, exc.status_code)
+                results.append((repr(out), json.dumps(event, default=repr)))
+            assert results[0] == results[1], (request.name, part)

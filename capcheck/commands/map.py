@@ -148,15 +148,38 @@ _dumps_ascii = json.JSONEncoder(
 ).encode
 
 
+def _one_shot_encoder() -> Callable[[Any], str]:
+    """``_dumps_fast`` as one call into the C encoder.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call and, with check_circular,
+    tracks every container in a dict. Records are built from parsed JSON and the mapper's
+    own fresh objects, so they hold no cycles; everything else (separators, float repr,
+    allow_nan=False, ``default`` for unknown types) is the same encoder.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:  # no C accelerator (e.g. PyPy)
+        return _dumps_fast
+    encoder = make(
+        None, json.JSONEncoder().default, basestring, None, ":", ",", False, False, False
+    )
+
+    def dumps(record: Any) -> str:
+        return "".join(encoder(record, 0))
+
+    return dumps
+
+
+_dumps_record = _one_shot_encoder()
 def encode_record(record: dict[str, Any]) -> bytes:
     """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
     try:
-        text = _dumps_fast(record)
+        text = _dumps_record(record)
     except ValueError:
         record = _sanitize(record)
         text = _dumps_fast(record)
     try:
-        return text.encode("utf-8") + b"\n"
+        return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: escape them like JSON.stringify does
         return _dumps_ascii(record).encode("ascii") + b"\n"
 
@@ -215,14 +238,45 @@ def map_event(
     return {"line": lineno, "statusCode": 200, "output": output}
 
 
+def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
+    """``decoder.decode`` for a line that starts with "{" (no leading whitespace).
+
+    The same C scanner call as ``JSONDecoder.decode`` without its two regex matches, and at
+    the same call depth (``decode_line`` and ``scan`` stand where ``decode`` and
+    ``raw_decode`` stood), so even the nesting at which a line hits the recursion limit is
+    unchanged. Errors are the ones ``decode`` raises.
+    """
+    scan_once = decoder.scan_once  # type: ignore[attr-defined]
+    whitespace = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+
+    def scan(text: str) -> tuple[Any, int]:
+        return scan_once(text, 0)  # type: ignore[no-any-return]
+
+    def decode_line(text: str) -> Any:
+        try:
+            obj, end = scan(text)
+        except StopIteration as err:
+            raise json.JSONDecodeError("Expecting value", text, err.value) from None
+        size = len(text)
+        if end != size and not (end == size - 1 and text[end] == "\n"):
+            end = whitespace(text, end).end()
+            if end != size:
+                raise json.JSONDecodeError("Extra data", text, end)
+        return obj
+
+    return decode_line
+
+
 def event_records(
     lines: Iterable[bytes], mapper: Mapper, config: dict[str, Any] | None, counts: Counts
 ) -> Iterator[dict[str, Any]]:
     from capcheck.mappers.moengage import jsvalues as js
 
-    decode = json.JSONDecoder(
+    decoder = json.JSONDecoder(
         parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
-    ).decode
+    )
+    decode = decoder.decode
+    decode_object = _line_decoder(decoder)
     for lineno, raw in enumerate(lines, 1):
         try:
             text = raw.decode("utf-8")
@@ -232,12 +286,13 @@ def event_records(
             continue
         if lineno == 1 and text.startswith("\ufeff"):
             text = text[1:]
-        if not text.strip(js.JS_WHITESPACE):
+        usual = text[:1] == "{"  # not blank, no leading whitespace
+        if not usual and not text.strip(js.JS_WHITESPACE):
             counts.blank += 1
             yield {"line": lineno, "skipped": "blank line"}
             continue
         try:
-            event = decode(text)
+            event = decode_object(text) if usual else decode(text)
         except (ValueError, RecursionError) as exc:
             counts.failed += 1
             yield {"line": lineno, "statusCode": 400, "error": f"invalid JSON: {exc}"}

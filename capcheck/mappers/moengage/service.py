@@ -30,7 +30,9 @@ def _split(item: Any) -> tuple[Any, Any]:
 def service_user_id(request: dict[str, Any]) -> dict[str, Any]:
     """The service writes ``userId`` as a string, "" when the transform's value is falsy."""
     user_id = request.get("userId", UNDEF)
-    request["userId"] = js.to_string(user_id) if js.truthy(user_id) else ""
+    if type(user_id) is not str:  # a string is already its own String() ("" stays "")
+        user_id = js.to_string(user_id) if js.truthy(user_id) else ""
+    request["userId"] = user_id
     return request
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from capcheck import resources
+from capcheck.mappers.moengage.compiled import Builder, compile_rows
 from capcheck.mappers.moengage.paths import SourcePath, compile_target
 
 CONVERTERS = frozenset({"to_string", "to_number", "flatten", "tz_offset_seconds"})
@@ -30,6 +31,17 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Builders:
+    """Each table of a request compiled to a function (see ``compiled.compile_rows``)."""
+
+    base: Builder
+    attributes: Builder | None = None
+    attributes_object: Builder | None = None
+    action: Builder | None = None
+    action_object: Builder | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     name: str
     path: str
@@ -41,6 +53,7 @@ class Request:
     attributes_object: tuple[Row, ...] | None
     action: tuple[Row, ...] | None
     action_object: tuple[Row, ...] | None
+    builders: Builders = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -97,21 +110,41 @@ def _rows(tables: dict[str, Any], name: str | None) -> tuple[Row, ...] | None:
 def compile_mapping(data: dict[str, Any]) -> Mapping:
     tables = data["tables"]
     paths = data["endpoint_paths"]
+    # Tables shared through YAML anchors are one list: read and compile each list once.
+    compiled: dict[int, tuple[tuple[Row, ...], Builder]] = {}
+
+    def table(name: str | None) -> tuple[tuple[Row, ...], Builder] | None:
+        if name is None:
+            return None
+        raw = tables.get(name)
+        hit = compiled.get(id(raw))
+        if hit is None:
+            rows = _rows(tables, name)
+            assert rows is not None
+            hit = compiled[id(raw)] = (rows, compile_rows(rows, name))
+        return hit
+
     requests: dict[str, Request] = {}
     for name, spec in data["requests"].items():
-        base = _rows(tables, spec["base"])
+        base = table(spec["base"])
         assert base is not None
+        parts = {
+            part: table(spec.get(part))
+            for part in ("attributes", "attributes_object", "action", "action_object")
+        }
+        builders = Builders(
+            base=base[1],
+            **{part: None if hit is None else hit[1] for part, hit in parts.items()},
+        )
         requests[name] = Request(
             name=name,
             path=str(paths[name]),
             endpoint=str(data["endpoints"].get(name, data["endpoints"]["default"])),
             app_key_header=name not in data.get("headers_without_app_key", ()),
-            base=base,
+            base=base[0],
             body_type=spec.get("body_type"),
-            attributes=_rows(tables, spec.get("attributes")),
-            attributes_object=_rows(tables, spec.get("attributes_object")),
-            action=_rows(tables, spec.get("action")),
-            action_object=_rows(tables, spec.get("action_object")),
+            builders=builders,
+            **{part: None if hit is None else hit[0] for part, hit in parts.items()},
         )
     slots = data["catch_all_slot"]
     return Mapping(

@@ -46,8 +46,25 @@ def zone_for(name: str) -> ZoneInfo | None:
         return None
 
 
+_OFFSETS: dict[tuple[str, datetime], Any] = {}
+
+
 def offset_seconds(value: Any, now: datetime) -> Any:
     """Offset in seconds for zone name ``value`` at ``now``; ``UNDEF`` when unknown."""
+    if type(value) is str:
+        # The answer depends only on the name and the instant: cached per (name, now).
+        key = (value, now)
+        hit = _OFFSETS.get(key)
+        if hit is None:
+            hit = _offset_seconds(value, now)
+            if len(_OFFSETS) >= 4096:
+                _OFFSETS.clear()
+            _OFFSETS[key] = hit
+        return hit
+    return _offset_seconds(value, now)
+
+
+def _offset_seconds(value: Any, now: datetime) -> Any:
     if not isinstance(value, str):
         if truthy(value):
             # moment-timezone lower-cases the name; anything but a string throws there.

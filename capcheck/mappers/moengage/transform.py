@@ -18,14 +18,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.compiled import construct, flatten
 from capcheck.mappers.moengage.errors import MappingError
 from capcheck.mappers.moengage.jsvalues import UNDEF
-from capcheck.mappers.moengage.paths import set_target
-from capcheck.mappers.moengage.table import Mapping, Request, Row, load
-from capcheck.mappers.moengage.timezones import offset_seconds
+from capcheck.mappers.moengage.table import Mapping, Request, load
 
 JSON_MIME = "application/json"
-_CONTAINERS = frozenset({dict, list})
+
+__all__ = ["ConfigAccess", "build_request", "construct", "flatten", "resolve_now", "run",
+           "transform"]
 
 
 class ConfigAccess:
@@ -36,44 +37,6 @@ class ConfigAccess:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def flatten(data: Any) -> dict[str, Any]:
-    """flattenJson: nested keys joined with ".", array items as "[i]"."""
-    result: dict[str, Any] = {}
-
-    def recurse(cur: Any, prop: str) -> None:
-        kind = type(cur)
-        if kind is dict or (kind is not list and isinstance(cur, dict)):
-            if not cur:
-                if prop:
-                    result[prop] = {}
-                return
-            keys = cur if not js.needs_reorder(cur) else js.js_keys(cur)
-            if prop:
-                for key in keys:
-                    value = cur[key]
-                    if type(value) in _CONTAINERS:
-                        recurse(value, prop + "." + key)
-                    else:
-                        result[prop + "." + key] = value
-            else:
-                for key in keys:
-                    value = cur[key]
-                    if type(value) in _CONTAINERS:
-                        recurse(value, key)
-                    else:
-                        result[key] = value
-        elif kind is list or isinstance(cur, list):
-            for i, item in enumerate(cur):
-                recurse(item, f"{prop}[{i}]")
-            if not cur:
-                result[prop] = []
-        else:
-            result[prop] = cur
-
-    recurse(data, "")
-    return js.js_ordered(result)
 
 
 def merge_custom(attributes: dict[str, Any], slot: str) -> dict[str, Any]:
@@ -102,53 +65,6 @@ def _plain(obj: Any, key: str) -> Any:
     if isinstance(obj, dict):
         return obj.get(key, UNDEF)
     return UNDEF
-
-
-def construct(
-    message: Any, rows: tuple[Row, ...], now: datetime, slot: str, mutate: bool
-) -> dict[str, Any]:
-    """constructPayload: run the rows over the event."""
-    payload: dict[str, Any] = {}
-    for row in rows:
-        if row.single:
-            value = row.sources[0].get(message)
-        else:
-            value = None
-            for source in row.sources:
-                candidate = source.get(message)
-                if js.present(candidate):
-                    value = candidate
-                    break
-        if value is not None and value is not UNDEF:
-            convert = row.convert
-            if convert is not None:
-                if convert == "to_string":
-                    value = js.to_string(value)
-                elif convert == "to_number":
-                    value = js.to_number(value)
-                elif convert == "flatten":
-                    value = flatten(value)
-                else:
-                    value = offset_seconds(value, now)
-            if row.exclude and isinstance(value, dict):
-                if mutate:
-                    for key in row.exclude:
-                        value.pop(key, None)
-                else:
-                    excluded = row.exclude
-                    value = {k: v for k, v in value.items() if k not in excluded}
-        if js.present(value):
-            if type(value) is float:
-                value = js.finite_or_null(value)
-            if row.catch_all:
-                payload[slot] = value
-            elif row.key is not None:
-                payload[row.key] = value
-            else:
-                set_target(payload, row.target, value)
-        elif row.required:
-            raise MappingError(row.missing_message)
-    return payload
 
 
 def _config_values(config: Any) -> tuple[Any, Any, Any, Any]:
@@ -210,38 +126,49 @@ def build_request(
     mutate: bool,
 ) -> dict[str, Any]:
     """responseBuilderSimple for one request kind."""
-    base = construct(message, request.base, now, mapping.slot_flattened, mutate)
-    api_id, region, api_key, use_object = _config_values(config)
+    builders = request.builders
+    base = builders.base(message, now, mapping.slot_flattened, mutate)
+    if type(config) is dict:
+        api_id = config.get("apiId", UNDEF)
+        region = config.get("region", UNDEF)
+        api_key = config.get("apiKey", UNDEF)
+        use_object = config.get("useObjectData", UNDEF)
+    else:
+        api_id, region, api_key, use_object = _config_values(config)
     code = mapping.regions.get(region) if isinstance(region, str) else None
     if code is None:
         raise MappingError("The region is not valid")
     endpoint, headers = _endpoint_and_headers(request, code, api_id, api_key)
 
     user_id = message.get("userId", UNDEF)
-    if not js.truthy(user_id):
+    if not (user_id if type(user_id) is str else js.truthy(user_id)):
         user_id = message.get("anonymousId", UNDEF)
 
     if request.body_type is None:
         body = base
     else:
-        objects = js.truthy(use_object)
+        objects = (
+            use_object if type(use_object) is bool
+            else use_object is not UNDEF and js.truthy(use_object)
+        )
         payload: dict[str, Any] = {"type": request.body_type}
         if request.attributes is not None:
             if objects:
-                assert request.attributes_object is not None
+                assert builders.attributes_object is not None
                 slot = mapping.slot_object
-                attributes = construct(message, request.attributes_object, now, slot, mutate)
+                attributes = builders.attributes_object(message, now, slot, mutate)
                 attributes = merge_custom(attributes, slot)
             else:
+                assert builders.attributes is not None
                 slot = mapping.slot_flattened
-                attributes = flatten(construct(message, request.attributes, now, slot, mutate))
+                attributes = flatten(builders.attributes(message, now, slot, mutate))
             if request.name == "device":
                 _apple(mapping, attributes)
             payload["attributes"] = attributes
         else:
-            rows = request.action_object if objects else request.action
-            assert rows is not None
-            action = construct(message, rows, now, mapping.slot_flattened, mutate)
+            build = builders.action_object if objects else builders.action
+            assert build is not None
+            action = build(message, now, mapping.slot_flattened, mutate)
             _apple(mapping, action)
             payload["actions"] = [action]
         body = {**base, **payload}

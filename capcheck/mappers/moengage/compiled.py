@@ -1,0 +1,340 @@
+"""Mapping tables compiled to straight-line Python, and the reference interpreter.
+
+:func:`construct` runs a table row by row (the reference: constructPayload). For the hot
+path :func:`compile_rows` turns one table into a function with the same behaviour, built
+once per process: every row becomes inline code, every dotted source path an inline
+lookup through plain ``dict`` objects, with the objects on shared path prefixes
+("context", "context.traits") looked up once per call. Anything the inline lookup does not
+cover (lists on the way, literal "a.b" keys below the root, dict subclasses) goes to the
+path's :meth:`SourcePath.get`, so every answer is the reference answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.errors import MappingError
+from capcheck.mappers.moengage.jsvalues import UNDEF
+from capcheck.mappers.moengage.paths import SourcePath, set_target
+from capcheck.mappers.moengage.timezones import offset_seconds
+
+if TYPE_CHECKING:
+    from capcheck.mappers.moengage.table import Row
+
+Builder = Callable[[Any, datetime, str, bool], dict[str, Any]]
+
+_CONTAINERS = frozenset({dict, list})
+
+
+class _Sentinel:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# Prefix variables of the compiled code: _MISS where the parent object lacks the key,
+# _ODD where the walk met something other than a plain dict on the way.
+_MISS = _Sentinel("<missing>")
+_ODD = _Sentinel("<not a plain object>")
+
+
+# ---------------------------------------------------------------------------- flatten
+
+
+def flatten(data: Any) -> dict[str, Any]:
+    """flattenJson: nested keys joined with ".", array items as "[i]"."""
+    result: dict[str, Any] = {}
+    needs_reorder = js.needs_reorder
+
+    def recurse(cur: Any, prop: str) -> None:
+        kind = type(cur)
+        if kind is dict:
+            if not cur:
+                if prop:
+                    result[prop] = {}
+                return
+            # Array-index keys (which JavaScript visits first) start with a digit, and
+            # digits sort before ":": when no key does, one C-level min() settles it.
+            try:
+                plain = min(cur) >= ":"
+            except TypeError:  # keys that are not all strings
+                plain = False
+            items = (
+                cur.items() if plain or not needs_reorder(cur)
+                else [(key, cur[key]) for key in js.js_keys(cur)]
+            )
+            if prop:
+                prefix = prop + "."
+                for key, value in items:
+                    if type(value) in _CONTAINERS:
+                        recurse(value, prefix + key)
+                    else:
+                        result[prefix + key] = value
+            else:
+                for key, value in items:
+                    if type(value) in _CONTAINERS:
+                        recurse(value, key)
+                    else:
+                        result[key] = value
+        elif kind is list:
+            for i, item in enumerate(cur):
+                if isinstance(item, (dict, list)):
+                    recurse(item, f"{prop}[{i}]")
+                else:
+                    result[f"{prop}[{i}]"] = item
+            if not cur:
+                result[prop] = []
+        elif isinstance(cur, dict):  # a dict subclass (Python callers): key by key
+            if not cur:
+                if prop:
+                    result[prop] = {}
+                return
+            keys = cur if not needs_reorder(cur) else js.js_keys(cur)
+            for key in keys:
+                value = cur[key]
+                name = prop + "." + key if prop else key
+                if type(value) in _CONTAINERS:
+                    recurse(value, name)
+                else:
+                    result[name] = value
+        elif isinstance(cur, list):
+            for i, item in enumerate(cur):
+                recurse(item, f"{prop}[{i}]")
+            if not cur:
+                result[prop] = []
+        else:
+            result[prop] = cur
+
+    recurse(data, "")
+    try:
+        plain = min(result, default=":") >= ":"  # as above: no array-index keys
+    except TypeError:
+        plain = False
+    return result if plain else js.js_ordered(result)
+
+
+# ---------------------------------------------------------------------------- reference
+
+
+def construct(
+    message: Any, rows: tuple[Row, ...], now: datetime, slot: str, mutate: bool
+) -> dict[str, Any]:
+    """constructPayload: run the rows over the event (the reference interpreter)."""
+    payload: dict[str, Any] = {}
+    for row in rows:
+        if row.single:
+            value = row.sources[0].get(message)
+        else:
+            value = None
+            for source in row.sources:
+                candidate = source.get(message)
+                if js.present(candidate):
+                    value = candidate
+                    break
+        if value is not None and value is not UNDEF:
+            convert = row.convert
+            if convert is not None:
+                if convert == "to_string":
+                    value = js.to_string(value)
+                elif convert == "to_number":
+                    value = js.to_number(value)
+                elif convert == "flatten":
+                    value = flatten(value)
+                else:
+                    value = offset_seconds(value, now)
+            if row.exclude and isinstance(value, dict):
+                if mutate:
+                    for key in row.exclude:
+                        value.pop(key, None)
+                else:
+                    excluded = row.exclude
+                    value = {k: v for k, v in value.items() if k not in excluded}
+        if js.present(value):
+            if type(value) is float:
+                value = js.finite_or_null(value)
+            if row.catch_all:
+                payload[slot] = value
+            elif row.key is not None:
+                payload[row.key] = value
+            else:
+                set_target(payload, row.target, value)
+        elif row.required:
+            raise MappingError(row.missing_message)
+    return payload
+
+
+# ---------------------------------------------------------------------------- compiler
+
+_CONVERT_CALLS = {
+    "to_string": "v = to_string(v)",
+    "to_number": "v = to_number(v)",
+    "flatten": "v = flatten(v)",
+    "tz_offset_seconds": "v = offset_seconds(v, now)",
+}
+_NOT_PRESENT = (
+    "v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)"
+)
+
+
+class _Emitter:
+    def __init__(self, rows: tuple[Row, ...]) -> None:
+        self.rows = rows
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self.prefixes: dict[tuple[str, ...], str] = {}
+        for row in rows:
+            for source in row.sources:
+                segments = source.segments
+                for i in range(1, len(segments)):
+                    self.prefixes.setdefault(segments[:i], f"p{len(self.prefixes)}")
+
+    def const(self, value: Any, stem: str) -> str:
+        name = f"{stem}{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def emit(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def prefix_code(self, depth: int) -> None:
+        for prefix, var in self.prefixes.items():  # parents come before children
+            if len(prefix) == 1:
+                self.emit(depth, f"{var} = m.get({prefix[0]!r}, _MISS)")
+            else:
+                parent = self.prefixes[prefix[:-1]]
+                self.emit(
+                    depth,
+                    f"{var} = {parent}.get({prefix[-1]!r}, _MISS) "
+                    f"if type({parent}) is dict else _ODD",
+                )
+
+    def lookup(self, depth: int, source: SourcePath) -> None:
+        """Statements that set ``v`` to ``source.get(m)`` for a plain-dict ``m``."""
+        segments = source.segments
+        if len(segments) == 1:
+            self.emit(depth, f"v = m.get({segments[0]!r}, UNDEF)")
+            return
+        slow = f"{self.const(source, 'path')}.get(m)"
+        k = len(segments) - 1
+        parent = self.prefixes[segments[:k]]
+        self.emit(depth, f"if {source.text!r} in m:")
+        self.emit(depth + 1, f"v = m[{source.text!r}]")
+        self.emit(depth, f"elif type({parent}) is dict:")
+        self.emit(depth + 1, f"v = {parent}.get({segments[k]!r}, UNDEF)")
+        # Where the plain-object walk stopped at a missing key, get-value retries the
+        # remaining segments joined with "."; only when one of those keys exists does the
+        # answer need the full algorithm.
+        for j in range(k, 0, -1):
+            var = self.prefixes[segments[:j]]
+            holder = "m" if j == 1 else self.prefixes[segments[: j - 1]]
+            joined = [
+                ".".join(segments[j - 1 : end]) for end in range(j + 1, len(segments) + 1)
+            ]
+            if j == 1:
+                joined = [key for key in joined if key != source.text]
+            self.emit(depth, f"elif {var} is _MISS:")
+            if joined:
+                test = " or ".join(f"{key!r} in {holder}" for key in joined)
+                self.emit(depth + 1, f"v = {slow} if ({test}) else UNDEF")
+            else:
+                self.emit(depth + 1, "v = UNDEF")
+        self.emit(depth, "else:")
+        self.emit(depth + 1, f"v = {slow}")
+
+    def first_present(self, depth: int, sources: tuple[SourcePath, ...]) -> None:
+        self.lookup(depth, sources[0])
+        self.emit(depth, f"if {_NOT_PRESENT}:")
+        if len(sources) == 1:
+            self.emit(depth + 1, "v = None")
+        else:
+            self.first_present(depth + 1, sources[1:])
+
+    def row(self, index: int, row: Row) -> None:
+        self.emit(1, f"# row {index}: {row.key or row.target or '*'}")
+        if row.single:
+            self.lookup(1, row.sources[0])
+            self.emit(1, "if v is not None and v is not UNDEF:")
+        else:
+            self.first_present(1, row.sources)  # v is now present, or None
+            self.emit(1, "if v is not None:")
+        body = False
+        if row.convert is not None:
+            self.emit(2, _CONVERT_CALLS[row.convert])
+            body = True
+        if row.exclude:
+            excluded = self.const(row.exclude, "excl")
+            excluded_set = self.const(frozenset(row.exclude), "exset")
+            self.emit(2, "if isinstance(v, dict):")
+            self.emit(3, "if mutate:")
+            self.emit(4, f"for key in {excluded}:")
+            self.emit(5, "v.pop(key, None)")
+            self.emit(3, "else:")
+            self.emit(4, f"v = {{k: x for k, x in v.items() if k not in {excluded_set}}}")
+            body = True
+        if not body:
+            self.lines.pop()
+        if row.single or body:
+            self.emit(1, f"if not ({_NOT_PRESENT}):")
+        else:
+            self.emit(1, "if v is not None:")
+        self.emit(2, "if type(v) is float:")
+        self.emit(3, "v = finite_or_null(v)")
+        if row.catch_all:
+            self.emit(2, "payload[slot] = v")
+        elif row.key is not None:
+            self.emit(2, f"payload[{row.key!r}] = v")
+        else:
+            self.emit(2, f"set_target(payload, {self.const(row.target, 'target')}, v)")
+        if row.required:
+            self.emit(1, "else:")
+            self.emit(2, f"raise MappingError({row.missing_message!r})")
+        if row.exclude and index < len(self.rows) - 1:
+            self.emit(1, "if mutate:")  # later rows see the deleted keys
+            self.prefix_code(2)
+
+    def source(self) -> str:
+        self.emit(0, "def build(m, now, slot, mutate):")
+        self.emit(1, "if type(m) is not dict:")
+        self.emit(2, "return construct(m, ROWS, now, slot, mutate)")
+        self.prefix_code(1)
+        self.emit(1, "payload = {}")
+        for index, row in enumerate(self.rows):
+            self.row(index, row)
+        self.emit(1, "return payload")
+        return "\n".join(self.lines) + "\n"
+
+
+def compile_rows(rows: tuple[Row, ...], name: str = "table") -> Builder:
+    """A function equivalent to ``construct(message, rows, now, slot, mutate)``."""
+    emitter = _Emitter(rows)
+    text = emitter.source()
+    namespace: dict[str, Any] = {
+        "UNDEF": UNDEF,
+        "_MISS": _MISS,
+        "_ODD": _ODD,
+        "MappingError": MappingError,
+        "to_string": js.to_string,
+        "to_number": js.to_number,
+        "finite_or_null": js.finite_or_null,
+        "flatten": flatten,
+        "offset_seconds": offset_seconds,
+        "set_target": set_target,
+        "construct": construct,
+        "ROWS": rows,
+        **emitter.consts,
+    }
+    exec(compile(text, f"<moengage table {name}>", "exec"), namespace)  # noqa: S102
+    build: Builder = namespace["build"]
+    return build
+
+
+def source_of(rows: tuple[Row, ...]) -> str:
+    """The code :func:`compile_rows` generates for ``rows`` (for reading and debugging)."""
+    return _Emitter(rows).source()
