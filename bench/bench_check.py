@@ -19,8 +19,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_time
 
 PARSE_ONLY = """
 import json, sys
@@ -31,14 +32,6 @@ for name in ("db-config.json", "schema.json", "ui-config.json"):
         json.loads(f.read_text(encoding="utf-8"))
 """
 
-
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:

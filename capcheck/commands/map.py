@@ -193,6 +193,14 @@ class Counts:
         self.failed = 0
         self.blank = 0
 
+    def tally(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Count a mapped event's record as ok or failed; returns it."""
+        if "error" in record:
+            self.failed += 1
+        else:
+            self.ok += 1
+        return record
+
     def summary(self) -> str:
         text = f"capcheck map: {self.ok + self.failed} events, {self.ok} ok, {self.failed} failed"
         if self.blank:
@@ -297,12 +305,7 @@ def event_records(
             counts.failed += 1
             yield {"line": lineno, "statusCode": 400, "error": f"invalid JSON: {exc}"}
             continue
-        record = map_event(mapper, lineno, event, config)
-        if "error" in record:
-            counts.failed += 1
-        else:
-            counts.ok += 1
-        yield record
+        yield counts.tally(map_event(mapper, lineno, event, config))
 
 
 def row_records(
@@ -327,12 +330,7 @@ def row_records(
             counts.failed += 1
             yield {"line": lineno, "statusCode": 400, "error": str(exc)}
             continue
-        record = map_event(mapper, lineno, event, config)
-        if "error" in record:
-            counts.failed += 1
-        else:
-            counts.ok += 1
-        yield record
+        yield counts.tally(map_event(mapper, lineno, event, config))
 
 
 def write_records(records: Iterable[dict[str, Any]], out: IO[bytes]) -> None:
