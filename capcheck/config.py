@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from capcheck.model import Location
+from capcheck.render import CHECK_FORMATS
 
 YAML_NAMES = (".capcheck.yaml", ".capcheck.yml")
 PYPROJECT = "pyproject.toml"
 SEVERITIES = ("error", "warning", "info")
-OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
+OUTPUT_FORMATS = tuple(CHECK_FORMATS)
 KEYS = (
     "paths", "select", "ignore", "per-destination-ignores", "fail-on", "output-format",
     "output-file", "lock", "transformer",

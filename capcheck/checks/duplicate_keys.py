@@ -40,16 +40,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from capcheck.checks import CheckContext
+from capcheck.load.jsondoc import unescape_pointer_token
 from capcheck.model import Finding, Location, Severity
 
 CODE = "CAP002"
 NAME = "duplicate-key"
 SEVERITY = Severity.ERROR
 SUMMARY = "a JSON object names the same key twice; parsers silently keep the last one"
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 class _Duplicate(Exception):
@@ -83,7 +80,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(
                 CODE,
                 SEVERITY,
-                f"duplicate key `{_unescape(last)}` {where} (first on line {dup.first_line}); "
+                f"duplicate key `{unescape_pointer_token(last)}` {where} (first on line {dup.first_line}); "
                 "the parser keeps only this last one",
                 Location(str(doc.path), dup.line, dup.column, dup.pointer),
                 raw.dir_name,

@@ -11,13 +11,12 @@ import sys
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
-
-FORMATS = ("markdown", "json", "table")
+from capcheck.render import AUDIT_FORMATS, renderer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default="markdown",
+    parser.add_argument("--format", choices=tuple(AUDIT_FORMATS), default="markdown",
                         help="output format (default: markdown)")
 
 
@@ -25,17 +24,6 @@ def run(args: argparse.Namespace) -> int:
     result = audit_from_args(args)
     if isinstance(result, int):
         return result
-    if args.format == "json":
-        from capcheck.render import json_report
-
-        sys.stdout.write(json_report.render(result.reports, result.errors))
-    elif args.format == "table":
-        from capcheck.render import table
-
-        sys.stdout.write(table.render(result.reports))
-    else:
-        from capcheck.render import markdown
-
-        sys.stdout.write(markdown.render(result.reports))
+    sys.stdout.write(renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors))
     print_errors(result.errors)
     return exitcodes.USAGE if result.errors else exitcodes.OK

@@ -12,14 +12,12 @@ that does not exist or holds no definition at all, an unusable ``--transformer``
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
 from capcheck.config import (
-    OUTPUT_FORMATS,
     SEVERITIES,
     Config,
     ConfigError,
@@ -28,6 +26,7 @@ from capcheck.config import (
 )
 from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
 from capcheck.model import Finding, Severity
+from capcheck.render import CHECK_FORMATS, renderer
 
 if TYPE_CHECKING:
     from capcheck.audit import Loaded
@@ -50,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="codes or prefixes not to report, comma-separated")
     parser.add_argument("--fail-on", choices=SEVERITIES, default=None,
                         help="lowest severity that makes the run fail (default: error)")
-    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
+    parser.add_argument("--output-format", choices=tuple(CHECK_FORMATS), default=None,
                         help="output format (default: text)")
     parser.add_argument("--output-file", type=Path, metavar="FILE",
                         help="write the output format to FILE; text still goes to the terminal")
@@ -155,16 +154,14 @@ def run(args: argparse.Namespace) -> int:
         extra = outcome
 
     result = run_checks(loaded, selection, modules, extra, fail_on)
-    renderer = importlib.import_module(_format_module(output_format))
-    rendered = renderer.render(result)
+    rendered = renderer(CHECK_FORMATS, output_format).render(result)
     terminal_text = output_format == "text" or output_file is not None
     if output_file is not None:
         try:
             output_file.write_text(rendered, encoding="utf-8")
         except OSError as exc:
             return _error(f"{output_file}: cannot write: {exc.strerror or exc}")
-        text = importlib.import_module(_format_module("text"))
-        sys.stdout.write(text.render(result))
+        sys.stdout.write(renderer(CHECK_FORMATS, "text").render(result))
     else:
         sys.stdout.write(rendered)
     sys.stdout.flush()
@@ -187,12 +184,6 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return exitcodes.USAGE
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK
-
-
-def _format_module(name: str) -> str:
-    from capcheck.render import CHECK_FORMATS
-
-    return CHECK_FORMATS[name]
 
 
 def _lock_findings(

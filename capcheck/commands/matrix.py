@@ -7,31 +7,25 @@ line on stderr; the matrix of the others is still written).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.render import MATRIX_FORMATS, renderer
 
 if TYPE_CHECKING:
     from capcheck.matrix import Matrix
 
 # --format NAME -> renderer module exposing render(matrix) -> str (imported lazily).
-FORMATS: dict[str, str] = {
-    "markdown": "capcheck.render.matrix_markdown",
-    "html": "capcheck.render.matrix_html",
-    "csv": "capcheck.render.matrix_csv",
-    "json": "capcheck.render.matrix_json",
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from capcheck.matrix import ONLY_CHOICES
 
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=tuple(FORMATS), default="markdown",
+    parser.add_argument("--format", choices=tuple(MATRIX_FORMATS), default="markdown",
                         help="output format (default: markdown)")
     parser.add_argument(
         "--only", choices=tuple(ONLY_CHOICES), action="append", default=[],
@@ -49,8 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def render(matrix_format: str, matrix: Matrix) -> str:
     """Render with the module registered for ``matrix_format`` (each has ``render``)."""
-    module = importlib.import_module(FORMATS[matrix_format])
-    text: str = module.render(matrix)
+    text: str = renderer(MATRIX_FORMATS, matrix_format).render(matrix)
     return text
 
 

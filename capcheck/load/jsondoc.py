@@ -34,6 +34,10 @@ def escape_pointer_token(token: str) -> str:
     return token
 
 
+def unescape_pointer_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def pointer(*parts: str | int) -> str:
     """Build a JSON pointer (RFC 6901) from its unescaped parts."""
     return "".join("/" + escape_pointer_token(str(p)) for p in parts)
@@ -113,7 +117,7 @@ def resolve_pointer(data: Any, ptr: str, default: Any = None) -> Any:
         return data
     node = data
     for raw in ptr.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
+        token = unescape_pointer_token(raw)
         if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

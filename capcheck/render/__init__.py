@@ -1,6 +1,22 @@
-"""Renderers: one module per output format. Renderers take models, never files."""
+"""Renderers: one module per output format. Renderers take models, never files.
 
-# `capcheck check --output-format NAME` -> renderer module (imported lazily).
+Each command's formats are a registry below (format name -> module, imported lazily);
+adding a format is one module plus one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# `capcheck audit --format NAME`: modules with render(reports, errors) -> str.
+AUDIT_FORMATS: dict[str, str] = {
+    "markdown": "capcheck.render.markdown",
+    "json": "capcheck.render.json_report",
+    "table": "capcheck.render.table",
+}
+
+# `capcheck check --output-format NAME`: modules with render(result) -> str.
 CHECK_FORMATS: dict[str, str] = {
     "text": "capcheck.render.check_text",
     "json": "capcheck.render.check_json",
@@ -8,3 +24,16 @@ CHECK_FORMATS: dict[str, str] = {
     "sarif": "capcheck.render.check_sarif",
     "junit": "capcheck.render.check_junit",
 }
+
+# `capcheck matrix --format NAME`: modules with render(matrix) -> str.
+MATRIX_FORMATS: dict[str, str] = {
+    "markdown": "capcheck.render.matrix_markdown",
+    "html": "capcheck.render.matrix_html",
+    "csv": "capcheck.render.matrix_csv",
+    "json": "capcheck.render.matrix_json",
+}
+
+
+def renderer(formats: dict[str, str], name: str) -> ModuleType:
+    """The renderer module registered for ``name`` in ``formats``."""
+    return importlib.import_module(formats[name])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from capcheck.model import Evidence, Report, Status, Verdict
+from capcheck.model import Evidence, LoadError, Report, Status, Verdict
 
 CAPABILITY_LABELS = {"retl": "RETL", "json_mapper": "JSON Mapper", "vdm_v1": "VDM V1",
                      "vdm_v2": "VDM V2"}
@@ -151,5 +151,6 @@ def _mapper_section(report: Report, mapper: str) -> list[str]:
     ]
 
 
-def render(reports: list[Report]) -> str:
+def render(reports: list[Report], errors: list[LoadError] | None = None) -> str:
+    """One report per destination (load errors go to stderr, not into the reports)."""
     return "\n".join(render_report(r) for r in reports)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from capcheck.model import Report
+from capcheck.model import LoadError, Report
 
 
 def render_report(report: Report) -> str:
@@ -18,5 +18,6 @@ def render_report(report: Report) -> str:
     return f"{head}\n{table}\nSource types: {sources}\nTransformer: {report.transformer.note}\n"
 
 
-def render(reports: list[Report]) -> str:
+def render(reports: list[Report], errors: list[LoadError] | None = None) -> str:
+    """One table per destination (load errors go to stderr, not into the tables)."""
     return "\n".join(render_report(r) for r in reports)
