@@ -80,7 +80,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(
                 CODE,
                 SEVERITY,
-                f"duplicate key `{unescape_pointer_token(last)}` {where} (first on line {dup.first_line}); "
+                f"duplicate key `{unescape_pointer_token(last)}` {where} "
+                f"(first on line {dup.first_line}); "
                 "the parser keeps only this last one",
                 Location(str(doc.path), dup.line, dup.column, dup.pointer),
                 raw.dir_name,

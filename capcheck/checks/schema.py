@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 from capcheck import resources
 from capcheck.checks import CheckContext
-from capcheck.load.jsondoc import pointer
+from capcheck.load.jsondoc import pointer, resolve_pointer
 from capcheck.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -102,10 +102,7 @@ def inline_refs(node: Any, root: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/") and len(node) == 1:
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return inline_refs(target, root)
+            return inline_refs(resolve_pointer(root, ref[1:]), root)
         return {k: (v if k == "$defs" else inline_refs(v, root)) for k, v in node.items()}
     if isinstance(node, list):
         return [inline_refs(v, root) for v in node]
