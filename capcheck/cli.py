@@ -46,28 +46,45 @@ def _load(name: str) -> ModuleType | None:
         raise
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    only: str | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and its sub-parsers; only ``only`` gets its arguments
+    (and its module imported)."""
     parser = _Parser(
         prog="capcheck",
         description="Audit RudderStack-style destination capabilities (RETL, JSON Mapper, VDM).",
     )
     parser.add_argument("--version", action="version", version=f"capcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for name, (_module, help_text) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
+        subparsers[name] = sp
         if name == only:
             module = _load(name)
             if module is not None:
                 module.add_arguments(sp)
-    return parser
+    return parser, subparsers
+
+
+def parse(args_list: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    only = chosen if chosen in COMMANDS else None
+    parser, subparsers = build_parser(only)
+    if only is None:
+        return parser, parser.parse_args(args_list)
+    at = args_list.index(only)
+    if at:
+        parser.parse_args(args_list[: at + 1])  # options before the command: --help, --version
+    # Options may come between positionals (`map moengage --config c.json events.jsonl`).
+    args = subparsers[only].parse_intermixed_args(args_list[at + 1 :])
+    args.command = only
+    return parser, args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    chosen = next((a for a in args_list if not a.startswith("-")), None)
-    only = chosen if chosen in COMMANDS else None
-    parser = build_parser(only)
-    args = parser.parse_args(args_list)
+    parser, args = parse(list(sys.argv[1:] if argv is None else argv))
     if not args.command:
         parser.print_help(sys.stderr)
         return exitcodes.USAGE

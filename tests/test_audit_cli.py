@@ -256,3 +256,13 @@ def test_audit_does_not_import_jsonschema(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_options_may_come_between_positionals(
+    capsys: pytest.CaptureFixture[str], core_defs: Path
+) -> None:
+    """`capcheck audit --format json PATH` and `capcheck audit PATH --format json` agree."""
+    first = run(capsys, "audit", "--format", "json", str(core_defs / "plain_retl"))
+    second = run(capsys, "audit", str(core_defs / "plain_retl"), "--format", "json")
+    assert first == second and first[0] == 0
+    assert json.loads(first[1])["reports"][0]["name"] == "PLAIN_RETL"

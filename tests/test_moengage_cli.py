@@ -235,3 +235,24 @@ def test_cli_numbers_unicode_and_key_order_end_to_end(
     alias = json.loads(out[1])["output"][0]
     assert alias["userId"] == "1e+21"
     assert alias["body"]["JSON"]["merge_data"] == [{"retained_user": 1e21, "merged_user": 0}]
+
+
+def test_config_option_between_mapper_and_file(tmp_path: Path) -> None:
+    """`capcheck map moengage --config C FILE`: options may sit between positionals."""
+    from capcheck.cli import main as cli_main
+
+    config = tmp_path / "config.json"
+    config.write_text('{"apiId": "a", "apiKey": "b", "region": "US"}')
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"type": "alias", "userId": "u2", "previousId": "u1"}\n')
+    import contextlib
+    import io
+
+    buffer = io.BytesIO()
+    wrapper = io.TextIOWrapper(buffer, encoding="utf-8")
+    with contextlib.redirect_stdout(wrapper):
+        code = cli_main(["map", "moengage", "--config", str(config), str(events)])
+        wrapper.flush()
+    assert code == 0
+    [line] = buffer.getvalue().decode().splitlines()
+    assert '"merge_data"' in line
