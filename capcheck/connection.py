@@ -7,6 +7,8 @@ required (schema.json), plus the warehouse connection modes and sync behaviours.
 
 from __future__ import annotations
 
+import json
+
 from capcheck.facts import CONNECTION_MODES, DEST_CONFIG, SYNC_BEHAVIOURS, DestinationFacts
 from capcheck.model import ConnectionConfig, ConnectionSetting, Evidence
 
@@ -36,19 +38,20 @@ def connection_config(facts: DestinationFacts) -> ConnectionConfig:
     modes = facts.connection_modes.get(WAREHOUSE, ())
     evidence = [
         Evidence(
-            f"{DEST_CONFIG}/defaultConfig lists {len(facts.dest_config.get('defaultConfig', ()))}"
-            f" settings, {DEST_CONFIG}/warehouse lists "
-            f"{len(facts.dest_config.get(WAREHOUSE, ()))}",
+            f"`{DEST_CONFIG}/defaultConfig` lists "
+            f"{len(facts.dest_config.get('defaultConfig', ()))} settings, "
+            f"`{DEST_CONFIG}/warehouse` lists {len(facts.dest_config.get(WAREHOUSE, ()))}",
             facts.loc(DEST_CONFIG),
         ),
         Evidence(
-            f"{CONNECTION_MODES}/warehouse is {list(modes) if modes else 'not declared'}",
+            f"`{CONNECTION_MODES}/warehouse` is "
+            f"{json.dumps(list(modes)) if modes else 'not declared'}",
             facts.loc(f"{CONNECTION_MODES}/warehouse"),
         ),
     ]
     if facts.sync_behaviours:
         evidence.append(
-            Evidence(f"{SYNC_BEHAVIOURS} is {list(facts.sync_behaviours)}",
+            Evidence(f"`{SYNC_BEHAVIOURS}` is {json.dumps(list(facts.sync_behaviours))}",
                      facts.loc(SYNC_BEHAVIOURS))
         )
     return ConnectionConfig(
