@@ -7,7 +7,9 @@ and, for a parse error, the line and column where the parser stopped.
 
 **Why it matters.** Nothing else can be checked in a file that does not parse, and
 the platform cannot load it either: the destination disappears or keeps a stale
-definition. One broken file never stops the other destinations from being checked.
+definition. One broken file never stops the other destinations from being checked;
+because the input is unusable, `capcheck check` then exits 2, even when CAP001 is
+ignored (a run must never turn green by not reading a file).
 
 **Failing example** (`db-config.json`, the list is never closed):
 
