@@ -120,7 +120,7 @@ def test_json_output_follows_the_report_schema(
     assert code == 0
     jsonschema.Draft202012Validator(schema).validate(doc)
     names = [r["destination"] for r in doc["reports"]]
-    assert names == sorted(names) and len(names) == 13
+    assert names == sorted(names) and len(names) == 15
 
 
 def test_output_is_byte_stable(capsys: pytest.CaptureFixture[str], core_defs: Path) -> None:
@@ -220,7 +220,7 @@ def test_checkout_layout_and_single_folder(
     checkout = tmp_path / "integrations-config"
     shutil.copytree(core_defs, checkout / "src" / "configurations" / "destinations")
     code, doc = audit_json(capsys, str(checkout))
-    assert code == 0 and len(doc["reports"]) == 13
+    assert code == 0 and len(doc["reports"]) == 15
     code, doc = audit_json(capsys, str(core_defs / "plain_retl"))
     assert code == 0 and [r["name"] for r in doc["reports"]] == ["PLAIN_RETL"]
     code, doc = audit_json(capsys, str(core_defs / "plain_retl" / "db-config.json"))

@@ -74,6 +74,8 @@ def test_verdicts_with_transformer(core_defs: Path, core_transformer: Path) -> N
     assert vdm2["ts_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     assert vdm2["const_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     assert vdm2["list_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
+    assert vdm2["group_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
+    assert vdm2["zod_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     assert vdm2["yaml_dest"].status is S.SUPPORTED  # type: ignore[union-attr]
     code_only = vdm2["code_only"]
     assert code_only is not None and code_only.status is S.PARTIAL

@@ -5,9 +5,8 @@ from pathlib import Path
 import pytest
 
 from capcheck.load.transformer import (
-    CODE_PATTERNS,
-    find_hits,
     resolve_src,
+    scan_code_text,
     scan_destination,
     strip_js_comments,
 )
@@ -69,7 +68,24 @@ def test_list_of_handled_types(core_transformer: Path) -> None:
     """A list made only of event types (`['record', 'audiencelist']`) names handled types."""
     code = scan_destination(core_transformer / "src", ["list_dest"])
     assert [(h.event_type, h.location.line) for h in code.hits] == [
-        ("record", 8), ("audiencelist", 8)]
+        ("record", 8), ("audiencelist", 8), ("record", 13)]  # 13: grouped.record
+
+
+def test_groups_keyed_by_message_type(core_transformer: Path) -> None:
+    """`groupedInputs = groupBy(inputs, (i) => i.message.type...)` then
+    `groupedInputs.record`: handled. Groups keyed by something else, bracket access on a
+    plain object, and tests under testData/ do not count."""
+    code = scan_destination(core_transformer / "src", ["group_dest"])
+    assert [(h.event_type, h.location.line) for h in code.hits] == [
+        ("record", 14), ("record", 15), ("audiencelist", 17), ("audiencelist", 18)]
+    assert code.files_scanned == 1
+    assert code.hits[0].snippet == "groupedInputs.record (grouped by message type as groupedInputs)"
+
+
+def test_zod_literal_schema(core_transformer: Path) -> None:
+    code = scan_destination(core_transformer / "src", ["zod_dest"])
+    assert [(h.event_type, h.location.line, h.snippet) for h in code.hits] == [
+        ("record", 4, "z.literal('record')")]
 
 
 def test_traps_do_not_count(core_transformer: Path) -> None:
@@ -102,11 +118,18 @@ def test_unknown_destination_resolves_no_folder(core_transformer: Path) -> None:
         ("// if (type === 'record')\n/* case 'record': */", []),
         ("if (type === 'Track' || type === 'identify') {}", ["track", "identify"]),
         ("x = EventType.RECORDING; y = AuditEventType.RECORD; z = EventType.RECORD_CREATED", []),
+        ("const S = RudderRecordV2Schema.extend({});", ["record"]),
+        ("const S = MyRecordV2Schema.extend({});", []),
+        ("import { RudderRecordV2Schema, Metadata } from '../../../types';", []),
+        ("ok = .message.type in $.EventType.([.RECORD, .TRACK])", ["record", "track"]),
+        ("export const T = 'record'; if (m.type === T) {}", ["record"]),
+        ("export const T = 'record'; log(T);", []),
+        ("const v = payload['record']; f(obj['track'])", []),
+        ("return ['record'];", ["record"]),
     ],
 )
 def test_code_patterns(snippet: str, expected: list[str]) -> None:
-    hits = find_hits(strip_js_comments(snippet), CODE_PATTERNS, "x.js")
-    assert [h.event_type for h in hits] == expected
+    assert [h.event_type for h in scan_code_text(snippet, "x.js")] == expected
 
 
 def test_invalid_workflow_yaml_is_an_error_not_a_crash(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ Comments, test files, docs and words like ``records`` do not count.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,9 @@ LAYOUTS: tuple[str, ...] = ("cdk/v2/destinations", "v1/destinations", "v0/destin
 CODE_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 # Folders and file name parts that hold tests, fixtures or docs, not handling code.
-SKIP_DIRS = frozenset(
+SKIP_DIRS = frozenset(  # compared case-insensitively (testData/, Fixtures/ ...)
     {"__tests__", "__mocks__", "__fixtures__", "test", "tests", "testdata", "mocks", "docs",
-     "node_modules", "fixtures"}
+     "node_modules", "fixtures", "examples"}
 )
 SKIP_NAME = re.compile(r"\.(test|spec|mock|mocks|fixture|fixtures|stories|d)\.[cm]?[jt]s$")
 
@@ -43,6 +44,11 @@ CODE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*(?:===?|!==?)", re.IGNORECASE),
     # case 'record':
     re.compile(rf"\bcase\s+(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*:", re.IGNORECASE),
+    # a zod schema that admits only this type: type: z.literal('record')
+    re.compile(rf"\bz\s*\.\s*literal\s*\(\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*\)",
+               re.IGNORECASE),
+    # use of a shared event schema of the transformer: RudderRecordV2Schema.extend(...)
+    re.compile(rf"\bRudder(?P<type>{_TYPES_ALT})(?:V\d+)?Schema\s*[.(]", re.IGNORECASE),
 )
 # Inside CDK v2 workflow expressions JSONata's single '=' is also a comparison, and
 # `in [...]` lists are common: `$.message.type in ['record', 'track']`.
@@ -134,7 +140,7 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
     segments: list[_Segment] = []
     for path in sorted(folder.rglob("*")):
         rel_parts = path.relative_to(folder).parts
-        if any(part in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
+        if any(part.lower() in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
             continue
         suffix = path.suffix.lower()
         is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name)
@@ -157,14 +163,36 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
     # comparison with such a constant is handling of its event type.
     constants = _event_type_constants(segments)
     extra = _constant_use_patterns(constants)
+    code.hits.extend(_segment_hits(segments, constants, extra))
+
+
+def _segment_hits(
+    segments: list[_Segment], constants: dict[str, str],
+    constant_patterns: tuple[re.Pattern[str], ...],
+) -> list[CodeHit]:
+    """Every detector over every segment; one piece of evidence per type and line."""
+    hits: list[CodeHit] = []
     seen: set[tuple[str, str, int | None]] = set()
     for seg in segments:
-        for hit in (*find_hits(seg.text, seg.patterns, seg.file, seg.base_line, seg.base_col),
-                    *_constant_hits(seg, extra, constants), *_list_hits(seg)):
+        found = [
+            *find_hits(seg.text, seg.patterns, seg.file, seg.base_line, seg.base_col),
+            *_constant_hits(seg, constant_patterns, constants),
+        ]
+        for detector in SEGMENT_DETECTORS:
+            found.extend(detector(seg))
+        for hit in found:
             key = (hit.event_type, hit.location.file, hit.location.line)
-            if key not in seen:  # one piece of evidence per type and line
+            if key not in seen:
                 seen.add(key)
-                code.hits.append(hit)
+                hits.append(hit)
+    return hits
+
+
+def scan_code_text(text: str, file: str = "<code>") -> list[CodeHit]:
+    """Event-type handling in one JS/TS source text (all detectors, constants included)."""
+    segments = [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
+    constants = _event_type_constants(segments)
+    return _segment_hits(segments, constants, _constant_use_patterns(constants))
 
 
 _CONSTANT_DEF = re.compile(
@@ -214,8 +242,36 @@ def _constant_hits(
     return hits
 
 
-_ARRAY = re.compile(r"\[([^\[\]]*)\]")
+# An array literal: after `=`, `(`, `,`, `[`, `:`, `=>` or `return`/`in`, not `obj['x']`.
+_ARRAY = re.compile(r"(?:(?<=[=(,\[:>])|(?<=\breturn)|(?<=\bin))\s*\[([^\[\]]*)\]")
 _ITEM = re.compile(rf"^\s*(?P<q>{_Q})(?P<type>{_TYPES_ALT})(?P=q)\s*$", re.IGNORECASE)
+
+
+_GROUPED = re.compile(
+    r"\b(?:const|let|var)\s+(?P<var>[A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:[\w$]+\s*\.\s*)?"
+    r"groupBy(?:InBatches)?\s*\((?P<args>[^;]{0,400}?)\.\s*message\s*\.\s*type\b",
+)
+
+
+def _grouped_hits(seg: _Segment) -> list[CodeHit]:
+    """Events grouped by their type (`groups = groupBy(inputs, (e) => e.message.type)`),
+    then `groups.record` / `groups['record']`: code that takes that group handles it."""
+    hits: list[CodeHit] = []
+    for definition in _GROUPED.finditer(seg.text):
+        var = re.escape(definition.group("var"))
+        use = re.compile(
+            rf"(?<![\w$.]){var}\s*(?:\?\.|\.)\s*(?P<type>{_TYPES_ALT})(?![\w$])"
+            rf"|(?<![\w$.]){var}\s*(?:\?\.)?\[\s*(?P<q>{_Q})(?P<type2>{_TYPES_ALT})(?P=q)\s*\]",
+            re.IGNORECASE,
+        )
+        for match in use.finditer(seg.text, definition.end()):
+            etype = (match.group("type") or match.group("type2")).lower()
+            line, col = _line_col(seg.text, match.start())
+            col = col + seg.base_col if line == 1 else col
+            hits.append(CodeHit(etype, Location(seg.file, seg.base_line + line, col),
+                                " ".join(match.group().split())
+                                + f" (grouped by message type as {definition.group('var')})"))
+    return hits
 
 
 def _list_hits(seg: _Segment) -> list[CodeHit]:
@@ -305,6 +361,29 @@ def find_hits(
                     etype, Location(file, base_line + line, col), " ".join(match.group().split())
                 )
     return [hits[k] for k in sorted(hits)]
+
+
+_SELECTION = re.compile(r"\bEventType\s*\.\s*\(\s*\[([^\]]*)\]")
+_SELECTED = re.compile(rf"\.\s*(?P<type>{_TYPES_ALT})\b", re.IGNORECASE)
+
+
+def _selection_hits(seg: _Segment) -> list[CodeHit]:
+    """A JSONata selection of several types in a workflow: `$.EventType.([.RECORD, .TRACK])`."""
+    hits: list[CodeHit] = []
+    for match in _SELECTION.finditer(seg.text):
+        line, col = _line_col(seg.text, match.start())
+        col = col + seg.base_col if line == 1 else col
+        snippet = " ".join(match.group().split())
+        for item in _SELECTED.finditer(match.group(1)):
+            hits.append(CodeHit(item.group("type").lower(),
+                                Location(seg.file, seg.base_line + line, col), snippet))
+    return hits
+
+
+# Detectors that need only the segment itself (constants are resolved across files).
+SEGMENT_DETECTORS: tuple[Callable[[_Segment], list[CodeHit]], ...] = (
+    _list_hits, _grouped_hits, _selection_hits,
+)
 
 
 def _code_segments(text: str, file: str) -> list[_Segment] | LoadError:
