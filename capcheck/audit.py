@@ -117,14 +117,14 @@ def transformer_info(facts: DestinationFacts) -> TransformerInfo:
     info = facts.transformer
     if not info.given:
         return TransformerInfo(False, note="transformer code not examined (no --transformer given)")
-    code = info.code
-    if code is None or not code.folders:
+    code = info.resolved_code
+    if code is None:
         names = ", ".join(candidate_names(facts.dir_name, facts.name))
         return TransformerInfo(
             True,
             note=f"no transformer folder found for {names} in src/v0, src/v1 or src/cdk/v2",
         )
-    folders = tuple(f"src/{f}" for f in code.folders)
+    folders = code.shown_folders
     files = f"{code.files_scanned} file{'s' if code.files_scanned != 1 else ''}"
     return TransformerInfo(
         True, folders, code.files_scanned, note=f"scanned {files} in {', '.join(folders)}"

@@ -52,8 +52,8 @@ class RuleInfo:
     doc: str
 
 
-# Codes the engine itself produces. CAP001's metadata comes from the rule module when
-# there is one (it owns the code); this entry is the fallback.
+# Codes the engine itself produces besides CAP001 (whose metadata comes from the
+# invalid_json rule module, see known_rules).
 BUILTIN_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         INTERNAL_ERROR, "internal-error", Severity.ERROR,
@@ -61,13 +61,6 @@ BUILTIN_RULES: tuple[RuleInfo, ...] = (
         "A rule raised an exception on this definition. This is a bug in capcheck, not "
         "in the definition; the other rules and destinations were still checked. "
         "Please report it with the definition that triggers it.",
-    ),
-    RuleInfo(
-        LOAD_ERROR, "load-error", Severity.ERROR,
-        "a definition file cannot be read or parsed",
-        "A file of the definition is missing, unreadable, not UTF-8 or not valid JSON, or "
-        "a field capcheck relies on has the wrong type. Nothing else can be checked in "
-        "that file until it is fixed.",
     ),
     RuleInfo(
         LOCK_CHANGED, "capability-changed", Severity.ERROR,
@@ -105,8 +98,10 @@ def rule_info(module: ModuleType) -> RuleInfo:
 
 def known_rules(modules: Sequence[ModuleType]) -> list[RuleInfo]:
     """Every code a check run may produce, sorted by code (rule modules win)."""
+    from capcheck.checks import invalid_json  # owns CAP001, which the engine also emits
+
     infos = {r.code: r for r in BUILTIN_RULES}
-    infos.update({info.code: info for info in map(rule_info, modules)})
+    infos.update({info.code: info for info in map(rule_info, [invalid_json, *modules])})
     return [infos[code] for code in sorted(infos)]
 
 

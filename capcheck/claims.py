@@ -24,10 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from capcheck.model import Status
+from capcheck.model import CAPABILITIES, Status
 
-CAPABILITY_TITLES = {"retl": "RETL", "json_mapper": "JSON Mapper", "vdm_v1": "VDM v1",
-                     "vdm_v2": "VDM v2"}
+CAPABILITY_TITLES = CAPABILITIES
 
 
 @dataclass(frozen=True)

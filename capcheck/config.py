@@ -118,12 +118,10 @@ class _Locator:
         self.path, self.positions = path, positions
 
     def __call__(self, *keys: str) -> Location:
-        ptr = "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys)
-        probe = ptr
-        while probe and probe not in self.positions:
-            probe = probe.rsplit("/", 1)[0]
-        line, column = self.positions.get(probe, (None, None))
-        return Location(str(self.path), line=line, column=column, pointer=ptr)
+        from capcheck.load.jsondoc import pointer
+        from capcheck.load.yamldoc import locate
+
+        return locate(self.path, self.positions, pointer(*keys))
 
 
 def _read_yaml(path: Path) -> tuple[Any, _Locator]:

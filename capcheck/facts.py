@@ -50,8 +50,9 @@ class TransformerFacts:
     code: TransformerCode | None = None  # None when not given or the checkout is unusable
 
     @property
-    def resolved(self) -> bool:
-        return self.code is not None and bool(self.code.folders)
+    def resolved_code(self) -> TransformerCode | None:
+        """The scanned code when a transformer was given and a folder resolved."""
+        return self.code if self.code is not None and self.code.folders else None
 
 
 @dataclass

@@ -39,11 +39,10 @@ from capcheck.checker import LOCK_ADDED, LOCK_CHANGED, LOCK_REMOVED
 from capcheck.facts import CONFIG, MESSAGE_TYPES, SOURCE_TYPES, DestinationFacts
 from capcheck.load.definitions import DB_CONFIG
 from capcheck.load.jsondoc import JsonDocument, load_json, pointer
-from capcheck.model import Finding, LoadError, Location, Report, Severity, Status
+from capcheck.model import CAPABILITIES, Finding, LoadError, Location, Report, Severity, Status
 
 LOCK_VERSION = 1
-CAPABILITIES: tuple[str, ...] = ("retl", "json_mapper", "vdm_v1", "vdm_v2")
-LABELS = {"retl": "RETL", "json_mapper": "JSON Mapper", "vdm_v1": "VDM v1", "vdm_v2": "VDM v2"}
+
 # Where to point when a verdict has no evidence in db-config.json.
 POINTERS = {
     "retl": SOURCE_TYPES,
@@ -156,7 +155,7 @@ def read_lock(path: Path) -> Lock:
 
 
 def _label(capability: str) -> str:
-    return LABELS.get(capability, capability)
+    return CAPABILITIES.get(capability, capability)
 
 
 def _capability_location(

@@ -23,22 +23,10 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from capcheck.model import Report, Status
+from capcheck.model import CAPABILITIES, Report, Status
 
-STANDARD_CAPABILITIES: tuple[tuple[str, str], ...] = (
-    ("retl", "RETL"),
-    ("json_mapper", "JSON Mapper"),
-    ("vdm_v1", "VDM v1"),
-    ("vdm_v2", "VDM v2"),
-)
-
-# --only value -> capability id
-ONLY_CHOICES: dict[str, str] = {
-    "retl": "retl",
-    "json-mapper": "json_mapper",
-    "vdm-v1": "vdm_v1",
-    "vdm-v2": "vdm_v2",
-}
+# --only value -> capability id (json-mapper -> json_mapper)
+ONLY_CHOICES: dict[str, str] = {cid.replace("_", "-"): cid for cid in CAPABILITIES}
 
 # Refined VDM v2 states (the ``state`` of a cell); other capabilities use the status value.
 VDM2_DECLARED_ONLY = "partial: declared only"
@@ -48,12 +36,8 @@ VDM2_EVIDENCE_STATES = frozenset(
     {Status.SUPPORTED.value, VDM2_DECLARED_ONLY, VDM2_CODE_ONLY, VDM2_DECLARED_UNCHECKED}
 )
 
+# Labels of the refined states; a plain status shows as its capitalised value.
 STATE_LABELS: dict[str, str] = {
-    Status.SUPPORTED.value: "Supported",
-    Status.PARTIAL.value: "Partial",
-    Status.NOT_SUPPORTED.value: "Not supported",
-    Status.NOT_APPLICABLE.value: "Not applicable",
-    Status.UNKNOWN.value: "Unknown",
     VDM2_DECLARED_ONLY: "Partial (declared, no handler in code)",
     VDM2_CODE_ONLY: "Partial (handled in code, not declared)",
     VDM2_DECLARED_UNCHECKED: "Declared (code not examined)",
@@ -156,7 +140,7 @@ def make_row(report: Report) -> Row:
 
 def columns_for(reports: Iterable[Report]) -> tuple[Column, ...]:
     """The four standard capabilities, then any added by --rules files (first seen order)."""
-    columns = [Column(cid, title) for cid, title in STANDARD_CAPABILITIES]
+    columns = [Column(cid, title) for cid, title in CAPABILITIES.items()]
     known = {c.id for c in columns}
     for report in reports:
         for verdict in report.verdicts:

@@ -46,16 +46,22 @@ class Evidence:
         return {"fact": self.fact, **(self.location.to_dict() if self.location else {})}
 
 
+# The capabilities of the bundled rule pack that reports, the matrix, the lock file and
+# hand-written claims speak about: id -> short name.
+CAPABILITIES: dict[str, str] = {
+    "retl": "RETL",
+    "json_mapper": "JSON Mapper",
+    "vdm_v1": "VDM v1",
+    "vdm_v2": "VDM v2",
+}
+
+
 class Status(str, Enum):
     SUPPORTED = "supported"
     PARTIAL = "partial"
     NOT_SUPPORTED = "not supported"
     NOT_APPLICABLE = "not applicable"
     UNKNOWN = "unknown"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ source checkout or an editable install they are read from the top of the reposit
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 _REPO_ROOT = _PACKAGE.parent
@@ -28,6 +31,13 @@ def schemas_dir() -> Path:
 def schema_path(name: str) -> Path:
     """Path of a bundled JSON Schema, e.g. ``schema_path("report")``."""
     return schemas_dir() / f"{name}.schema.json"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A bundled JSON Schema, parsed once per process (callers must not mutate it)."""
+    data: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return data
 
 
 def destinations_dir() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,16 @@ def corpus() -> Path:
     if not path.is_dir():
         pytest.skip(f"CAPCHECK_CORPUS={value} is not a folder")
     return path
+
+
+@pytest.fixture
+def defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the two clean definitions of fixtures/check; the working directory is
+    tmp_path, so output names them defs/alpha/... (the check and lock tests)."""
+    root = tmp_path / "defs"
+    shutil.copytree(FIXTURES / "check" / "destinations", root)
+    monkeypatch.chdir(tmp_path)
+    return root
 
 
 @pytest.fixture

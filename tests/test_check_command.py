@@ -22,9 +22,6 @@ from capcheck.checks import CheckContext
 from capcheck.cli import main
 from capcheck.model import Finding, Severity
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check" / "destinations"
-
-
 # -- test rules ---------------------------------------------------------------------
 
 
@@ -59,14 +56,6 @@ def fake_rules(monkeypatch: pytest.MonkeyPatch) -> list[types.ModuleType]:
     monkeypatch.setattr(checks, "all_rules", lambda: list(TEST_RULES))
     return TEST_RULES
 
-
-@pytest.fixture
-def defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the two clean fixture definitions; the working directory is tmp_path."""
-    root = tmp_path / "defs"
-    shutil.copytree(FIXTURES, root)
-    monkeypatch.chdir(tmp_path)
-    return root
 
 
 def set_config(folder: Path, **values: Any) -> None:

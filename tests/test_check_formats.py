@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from capcheck.checker import BUILTIN_RULES, CheckResult, DestinationRef, RuleInfo
+from capcheck.checker import CheckResult, DestinationRef, RuleInfo, known_rules
 from capcheck.model import Finding, Location, Severity
 from capcheck.render import (
     CHECK_FORMATS,
@@ -21,7 +21,7 @@ from capcheck.render import (
 )
 
 RULES = [
-    *BUILTIN_RULES,
+    *known_rules([]),  # the engine's own codes, CAP001 included
     RuleInfo("CAP101", "visual-mapper-without-warehouse", Severity.ERROR,
              "supportsVisualMapper without warehouse",
              "# CAP101 visual-mapper-without-warehouse\n\n**What it catches.** A `flag` "

@@ -12,16 +12,6 @@ import pytest
 from capcheck import resources
 from capcheck.cli import main
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check" / "destinations"
-
-
-@pytest.fixture
-def defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "defs"
-    shutil.copytree(FIXTURES, root)
-    monkeypatch.chdir(tmp_path)
-    return root
-
 
 def edit(folder: Path, **values: Any) -> Path:
     path = folder / "db-config.json"

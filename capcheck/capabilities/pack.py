@@ -8,7 +8,6 @@ e.g. ``json_mapper=excludes-visual-mapper``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +88,7 @@ def _fail(doc: YamlDocument, ptr: str, message: str) -> PackError:
 def _validate_schema(doc: YamlDocument) -> None:
     import jsonschema
 
-    schema = json.loads(resources.schema_path("rule-pack").read_text(encoding="utf-8"))
+    schema = resources.load_schema("rule-pack")
     validator = jsonschema.Draft202012Validator(schema)
     found = []
     for err in validator.iter_errors(doc.data):

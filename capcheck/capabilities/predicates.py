@@ -111,11 +111,11 @@ def code_handles_event_type(facts: DestinationFacts, args: dict[str, Any]) -> Re
     info = facts.transformer
     if not info.given:
         return Result(None, _ev("transformer code not examined (no --transformer given)", None))
-    code = info.code
-    if code is None or not code.folders:
+    code = info.resolved_code
+    if code is None:
         return Result(None, _ev("no transformer code folder found for this destination", None))
     hits = code.handles(wanted)
-    folders = ", ".join(f"src/{f}" for f in code.folders)
+    folders = ", ".join(code.shown_folders)
     if not hits:
         return Result(
             False,

@@ -40,10 +40,9 @@ SUMMARY = "the transformer handles record but supportedMessageTypes does not dec
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
-    if facts is None or not facts.transformer.resolved:
+    code = facts.transformer.resolved_code if facts is not None else None
+    if facts is None or code is None:
         return
-    code = facts.transformer.code
-    assert code is not None  # resolved implies code
     hits = code.handles("record")
     if not hits or "record" in facts.declared_message_types():
         return

@@ -41,15 +41,14 @@ SUMMARY = "record is declared in supportedMessageTypes but the transformer has n
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
-    if facts is None or not facts.transformer.resolved:
+    code = facts.transformer.resolved_code if facts is not None else None
+    if facts is None or code is None:
         return
-    code = facts.transformer.code
-    assert code is not None  # resolved implies code
     decls = facts.message_type_declarations("record")
     if not decls or code.handles("record"):
         return
     decl = decls[0]
-    folders = ", ".join(f"src/{f}" for f in code.folders)
+    folders = ", ".join(code.shown_folders)
     yield Finding(
         CODE, SEVERITY,
         f"`record` is declared ({decl.scope}) but no record handler was found in {folders} "

@@ -76,12 +76,9 @@ _JSON_TYPES = {
 _MAX_ENUM_SHOWN = 16
 
 
-@lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The bundled db-config schema (CAP109 reads its known keys from here too)."""
-    with open(resources.schema_path(SCHEMA_NAME), encoding="utf-8") as handle:
-        data: dict[str, Any] = json.load(handle)
-    return data
+    return resources.load_schema(SCHEMA_NAME)
 
 
 @lru_cache(maxsize=1)

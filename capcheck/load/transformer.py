@@ -76,6 +76,11 @@ class TransformerCode:
     hits: list[CodeHit] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
 
+    @property
+    def shown_folders(self) -> tuple[str, ...]:
+        """The folders as a user would name them: ``src/v0/destinations/x``."""
+        return tuple(f"src/{f}" for f in self.folders)
+
     def handles(self, event_type: str) -> list[CodeHit]:
         return [h for h in self.hits if h.event_type == event_type]
 

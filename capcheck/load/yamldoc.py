@@ -21,11 +21,17 @@ class YamlDocument:
     positions: dict[str, tuple[int, int]]
 
     def location(self, ptr: str) -> Location:
-        probe = ptr
-        while probe and probe not in self.positions:
-            probe = probe.rsplit("/", 1)[0]
-        line, column = self.positions.get(probe, (None, None))
-        return Location(str(self.path), line=line, column=column, pointer=ptr)
+        return locate(self.path, self.positions, ptr)
+
+
+def locate(path: Path, positions: dict[str, tuple[int, int]], ptr: str) -> Location:
+    """Location of ``ptr`` given a pointer -> (line, column) index; a missing member
+    points at its nearest existing parent."""
+    probe = ptr
+    while probe and probe not in positions:
+        probe = probe.rsplit("/", 1)[0]
+    line, column = positions.get(probe, (None, None))
+    return Location(str(path), line=line, column=column, pointer=ptr)
 
 
 def load_yaml(path: Path) -> YamlDocument | LoadError:

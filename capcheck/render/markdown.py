@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from capcheck.model import Evidence, LoadError, Report, Status, Verdict
+from capcheck.model import CAPABILITIES, Evidence, LoadError, Report, Status, Verdict
 
-CAPABILITY_LABELS = {"retl": "RETL", "json_mapper": "JSON Mapper", "vdm_v1": "VDM V1",
-                     "vdm_v2": "VDM V2"}
+# The hand-written reports' spelling: "VDM V1".
+CAPABILITY_LABELS = {cid: name.replace("VDM v", "VDM V") for cid, name in CAPABILITIES.items()}
 STATUS_TEXT = {
     Status.SUPPORTED: "Supported",
     Status.PARTIAL: "Partial",
