@@ -23,9 +23,9 @@ def main() -> int:
     if not corpus.is_dir():
         print("usage: bench_audit.py CORPUS (or set CAPCHECK_CORPUS)", file=sys.stderr)
         return 2
-    from capcheck.audit import load, run_audit
     from capcheck.capabilities.pack import load_pack
     from capcheck.render import markdown
+    from capcheck.report.audit import load, run_audit
 
     files = sorted(corpus.glob("*/*.json"))
     runs = 7
@@ -36,7 +36,7 @@ def main() -> int:
 
     caps = load_pack().select()
     loaded = load([corpus])
-    from capcheck.audit import make_report
+    from capcheck.report.audit import make_report
 
     reports = [make_report(f, caps) for f in loaded.facts]
     figures = {

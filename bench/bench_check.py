@@ -46,8 +46,8 @@ def main() -> int:
     runs = args.runs
 
     from capcheck import checks
-    from capcheck.audit import load
-    from capcheck.checker import run_checks
+    from capcheck.gate.checker import run_checks
+    from capcheck.report.audit import load
 
     files = sorted(corpus.glob("*/*.json"))
 

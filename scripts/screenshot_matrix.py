@@ -17,9 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from capcheck.audit import run_audit
-from capcheck.matrix import build
 from capcheck.render import matrix_html
+from capcheck.report.audit import run_audit
+from capcheck.report.matrix import build
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

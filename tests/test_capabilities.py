@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from capcheck import resources
-from capcheck.audit import run_audit
 from capcheck.capabilities.pack import PackError, load_pack
 from capcheck.load.yamldoc import load_yaml
 from capcheck.model import Report, Status
+from capcheck.report.audit import run_audit
 
 S = Status
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from capcheck import checks
-from capcheck.checker import Selection
 from capcheck.checks import CheckContext
 from capcheck.cli import main
+from capcheck.gate.checker import Selection
 from capcheck.model import Finding, Severity
 
 # -- test rules ---------------------------------------------------------------------

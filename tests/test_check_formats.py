@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from capcheck.checker import CheckResult, DestinationRef, RuleInfo, known_rules
+from capcheck.gate.checker import CheckResult, DestinationRef, RuleInfo, known_rules
 from capcheck.model import Finding, Location, Severity
 from capcheck.render import (
     CHECK_FORMATS,

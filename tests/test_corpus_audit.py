@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from capcheck.audit import run_audit
 from capcheck.load.jsondoc import resolve_pointer
 from capcheck.model import Status
+from capcheck.report.audit import run_audit
 
 
 def independent_counts(corpus: Path) -> dict[str, set[str]]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from capcheck.claims import parse_claims
 from capcheck.cli import main
 from capcheck.model import Status
+from capcheck.report.claims import parse_claims
 
 HERE = Path(__file__).parent
 MATRIX_DEFS = HERE / "fixtures" / "matrix" / "destinations"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from capcheck.audit import run_audit
 from capcheck.cli import main
-from capcheck.matrix import Matrix, build
 from capcheck.render import matrix_csv, matrix_html, matrix_json, matrix_markdown
+from capcheck.report.audit import run_audit
+from capcheck.report.matrix import Matrix, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "matrix"
 DESTINATIONS = FIXTURES / "destinations"

@@ -51,7 +51,7 @@ def test_list_all_rules_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert [c.strip() for c in lines[0].split("|")[1:5]] == ["Code", "Severity", "Name",
                                                            "Summary"]
     rows = [[c.strip() for c in line.split("|")[1:5]] for line in lines[2:]]
-    from capcheck.checker import known_rules
+    from capcheck.gate.checker import known_rules
 
     catalogue = known_rules(all_rules())
     assert rows == [[r.code, r.severity.value, r.name, r.summary] for r in catalogue]
@@ -74,7 +74,7 @@ def test_markdown_docs_page_lists_every_rule_with_its_doc(
 
 
 def test_markdown_anchors_match_headings(capsys: pytest.CaptureFixture[str]) -> None:
-    from capcheck.checker import known_rules
+    from capcheck.gate.checker import known_rules
     from capcheck.render import rules_doc
 
     catalogue = known_rules(all_rules())

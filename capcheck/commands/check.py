@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
-from capcheck.config import (
+from capcheck.commands.config import (
     SEVERITIES,
     Config,
     ConfigError,
@@ -29,8 +29,8 @@ from capcheck.model import Finding, Severity
 from capcheck.render import CHECK_FORMATS, renderer
 
 if TYPE_CHECKING:
-    from capcheck.audit import Loaded
-    from capcheck.checker import Selection
+    from capcheck.gate.checker import Selection
+    from capcheck.report.audit import Loaded
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +91,7 @@ def _codes(values: list[str] | None) -> list[str] | None:
 
 
 def _selection(args: argparse.Namespace, config: Config, known: list[str]) -> Selection:
-    from capcheck.checker import Selection
+    from capcheck.gate.checker import Selection
 
     cli_select, cli_ignore = _codes(args.select), _codes(args.ignore)
     select = cli_select if cli_select is not None else (config.select or ["ALL"])
@@ -117,8 +117,8 @@ def _selection(args: argparse.Namespace, config: Config, known: list[str]) -> Se
 
 def run(args: argparse.Namespace) -> int:
     from capcheck import checks
-    from capcheck.audit import InputError, load
-    from capcheck.checker import known_rules, run_checks, summary_line
+    from capcheck.gate.checker import known_rules, run_checks, summary_line
+    from capcheck.report.audit import InputError, load
 
     try:
         config = resolve(args.config, args.no_config)
@@ -190,9 +190,9 @@ def _lock_findings(
     lock_path: Path, loaded: Loaded, transformer_given: bool, paths: list[Path]
 ) -> list[Finding] | int:
     from capcheck import resources
-    from capcheck.audit import make_report
     from capcheck.capabilities.pack import PackError, load_pack
-    from capcheck.lockfile import LockError, compare, read_lock
+    from capcheck.gate.lockfile import LockError, compare, read_lock
+    from capcheck.report.audit import make_report
 
     try:
         lock = read_lock(lock_path)

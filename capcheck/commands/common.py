@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from capcheck import exitcodes
-from capcheck.audit import AuditResult, InputError, run_audit
 from capcheck.capabilities.pack import PackError
 from capcheck.model import LoadError
+from capcheck.report.audit import AuditResult, InputError, run_audit
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:

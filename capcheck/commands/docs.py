@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from capcheck import docsgen
+    from capcheck.publish import docs as docsgen
 
     result = audit_from_args(args, portable=True)
     if isinstance(result, int):
@@ -84,7 +84,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from capcheck import docsgen
+    from capcheck.publish import docs as docsgen
 
     result = audit_from_args(args)
     if isinstance(result, int):

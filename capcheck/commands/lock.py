@@ -1,4 +1,4 @@
-"""capcheck lock: write the capability lock file (see ``capcheck.lockfile``).
+"""capcheck lock: write the capability lock file (see ``capcheck.gate.lockfile``).
 
 ``capcheck lock [PATH...] [--transformer T] [-o FILE]`` writes every destination's
 RETL / JSON Mapper / VDM v1 / VDM v2 status, sorted and byte-stable; ``--check`` writes
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.commands.check import input_paths
-from capcheck.config import ConfigError, resolve
+from capcheck.commands.config import ConfigError, resolve
 
 DEFAULT_LOCK = Path("capcheck.lock.json")
 
@@ -48,9 +48,9 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.audit import InputError, run_audit
     from capcheck.capabilities.pack import PackError
-    from capcheck.lockfile import LockError, build_lock, dumps
+    from capcheck.gate.lockfile import LockError, build_lock, dumps
+    from capcheck.report.audit import InputError, run_audit
 
     try:
         config = resolve(args.config, args.no_config)

@@ -16,13 +16,13 @@ from capcheck.commands.common import add_input_arguments, audit_from_args, print
 from capcheck.render import MATRIX_FORMATS, renderer
 
 if TYPE_CHECKING:
-    from capcheck.matrix import Matrix
+    from capcheck.report.matrix import Matrix
 
 # --format NAME -> renderer module exposing render(matrix) -> str (imported lazily).
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from capcheck.matrix import ONLY_CHOICES
+    from capcheck.report.matrix import ONLY_CHOICES
 
     add_input_arguments(parser)
     parser.add_argument("--format", choices=tuple(MATRIX_FORMATS), default="markdown",
@@ -48,7 +48,7 @@ def render(matrix_format: str, matrix: Matrix) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.matrix import build
+    from capcheck.report.matrix import build
 
     result = audit_from_args(args)
     if isinstance(result, int):

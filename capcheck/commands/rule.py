@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.checker import known_rules
     from capcheck.checks import all_rules
+    from capcheck.gate.checker import known_rules
     from capcheck.render import rules_doc
 
     rules = known_rules(all_rules())

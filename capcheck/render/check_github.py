@@ -8,7 +8,7 @@ one ``::notice`` says how many were not annotated.
 
 from __future__ import annotations
 
-from capcheck.checker import CheckResult
+from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding, Severity
 from capcheck.render.check_text import finding_line
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from capcheck import __version__
-from capcheck.checker import CheckResult
+from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from capcheck.checker import CheckResult
+from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding
 from capcheck.render.check_text import finding_line
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from capcheck import __version__
-from capcheck.checker import CheckResult, RuleInfo
+from capcheck.gate.checker import CheckResult, RuleInfo
 from capcheck.model import Finding, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from capcheck.checker import CheckResult
+from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from capcheck.matrix import Matrix
+from capcheck.report.matrix import Matrix
 
 
 def render(matrix: Matrix) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from capcheck import __version__
-from capcheck.matrix import STATE_ORDER, Matrix, Row, state_label
+from capcheck.report.matrix import STATE_ORDER, Matrix, Row, state_label
 
 _CSS = """
 :root { color-scheme: light; --line: #d0d7de; --muted: #57606a; }

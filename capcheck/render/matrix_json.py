@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from capcheck import __version__
-from capcheck.matrix import Matrix, Row
+from capcheck.report.matrix import Matrix, Row
 
 
 def row_to_dict(row: Row, matrix: Matrix) -> dict[str, Any]:

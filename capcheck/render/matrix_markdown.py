@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from capcheck.matrix import Matrix, Row, state_label
+from capcheck.report.matrix import Matrix, Row, state_label
 
 HEADERS = ("Destination", "Internal name", "Folder")
 TAIL_HEADERS = ("Warehouse connection modes", "Sync behaviours")

@@ -1,6 +1,6 @@
 """Documentation of the check rules: one table, one Markdown page.
 
-Both take the rule catalogue (``capcheck.checker.known_rules``: the rule modules of
+Both take the rule catalogue (``capcheck.gate.checker.known_rules``: the rule modules of
 ``capcheck.checks`` plus the codes the check engine itself produces, such as the lock
 codes CAP900-CAP902) and nothing else, so ``capcheck rule`` and the docs page print the
 same text.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
-from capcheck.checker import RuleInfo
+from capcheck.gate.checker import RuleInfo
 
 
 def rule_doc(rule: RuleInfo) -> str:

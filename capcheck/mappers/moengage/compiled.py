@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from capcheck.mappers.moengage import jsvalues as js
 from capcheck.mappers.moengage.errors import MappingError
 from capcheck.mappers.moengage.jsvalues import UNDEF
-from capcheck.mappers.moengage.paths import SourcePath, set_target
+from capcheck.mappers.moengage.paths import Row, SourcePath, set_target
 from capcheck.mappers.moengage.timezones import offset_seconds
-
-if TYPE_CHECKING:
-    from capcheck.mappers.moengage.table import Row
 
 Builder = Callable[[Any, datetime, str, bool], dict[str, Any]]
 

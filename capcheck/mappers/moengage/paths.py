@@ -8,6 +8,7 @@ array. Writing follows lodash ``set`` for the simple "a[0].b" targets the tables
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from capcheck.mappers.moengage.jsvalues import UNDEF
@@ -137,3 +138,16 @@ def set_target(payload: dict[str, Any], target: tuple[str | int, ...], value: An
             child = [] if isinstance(nxt, int) else {}
             node[key] = child
         node = child
+
+
+@dataclass(frozen=True)
+class Row:
+    target: tuple[str | int, ...]
+    key: str | None  # the target when it is one plain key
+    catch_all: bool
+    sources: tuple[SourcePath, ...]
+    single: bool  # "from" was one path (raw value) rather than a list (first present)
+    required: bool
+    convert: str | None
+    exclude: tuple[str, ...]
+    missing_message: str

@@ -11,23 +11,10 @@ import yaml
 
 from capcheck import resources
 from capcheck.mappers.moengage.compiled import Builder, compile_rows
-from capcheck.mappers.moengage.paths import SourcePath, compile_target
+from capcheck.mappers.moengage.paths import Row, SourcePath, compile_target
 
 CONVERTERS = frozenset({"to_string", "to_number", "flatten", "tz_offset_seconds"})
 CATCH_ALL = "*"
-
-
-@dataclass(frozen=True)
-class Row:
-    target: tuple[str | int, ...]
-    key: str | None  # the target when it is one plain key
-    catch_all: bool
-    sources: tuple[SourcePath, ...]
-    single: bool  # "from" was one path (raw value) rather than a list (first present)
-    required: bool
-    convert: str | None
-    exclude: tuple[str, ...]
-    missing_message: str
 
 
 @dataclass(frozen=True)

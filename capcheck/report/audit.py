@@ -14,7 +14,6 @@ from pathlib import Path
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
 from capcheck.capabilities.pack import Capability, load_pack
-from capcheck.connection import connection_config
 from capcheck.facts import SOURCE_TYPES, DestinationFacts, TransformerFacts, build_facts
 from capcheck.load.definitions import RawDefinition, discover, read_definition
 from capcheck.load.transformer import (
@@ -26,6 +25,7 @@ from capcheck.load.transformer import (
 )
 from capcheck.mappers import BUNDLED
 from capcheck.model import LoadError, Report, Status, TransformerInfo
+from capcheck.report.connection import connection_config
 
 
 class InputError(Exception):

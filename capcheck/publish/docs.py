@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capcheck.claims import CAPABILITY_TITLES, Claim, parse_claims
-from capcheck.matrix import Matrix, Row, build
 from capcheck.model import Report, Status, Verdict
+from capcheck.report.claims import CAPABILITY_TITLES, Claim, parse_claims
+from capcheck.report.matrix import Matrix, Row, build
 
 INDEX = "index.md"
 REPORT_NAME = "retl.md"

@@ -28,8 +28,8 @@ from capcheck.load.definitions import DB_CONFIG
 from capcheck.model import Finding, LoadError, Location, Severity
 
 if TYPE_CHECKING:
-    from capcheck.audit import Loaded
     from capcheck.checks import CheckContext
+    from capcheck.report.audit import Loaded
 
 INTERNAL_ERROR = "CAP000"
 LOAD_ERROR = "CAP001"

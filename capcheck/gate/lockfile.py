@@ -21,7 +21,7 @@ is a one-line diff::
 ``transformer`` records whether transformer code was examined (``--transformer``):
 VDM v2 depends on it, so a lock is only compared with a run made the same way.
 
-Differences are findings (see ``capcheck.checker``): CAP900 a capability changed,
+Differences are findings (see ``capcheck.gate.checker``): CAP900 a capability changed,
 CAP901 a destination is not in the lock, CAP902 a locked destination was not found.
 They point at the db-config.json line of the capability's evidence (a removed
 destination: at its entry in the lock file).
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from capcheck.checker import LOCK_ADDED, LOCK_CHANGED, LOCK_REMOVED
 from capcheck.facts import CONFIG, MESSAGE_TYPES, SOURCE_TYPES, DestinationFacts
+from capcheck.gate.checker import LOCK_ADDED, LOCK_CHANGED, LOCK_REMOVED
 from capcheck.load.definitions import DB_CONFIG
 from capcheck.load.jsondoc import JsonDocument, load_json, pointer
 from capcheck.model import CAPABILITIES, Finding, LoadError, Location, Report, Severity, Status

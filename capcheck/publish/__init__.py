@@ -1,0 +1,1 @@
+"""Publishing: generated docs written to disk (sits above render/)."""

@@ -1,0 +1,1 @@
+"""Verdict data: audits, claims read from reports, the support matrix, connection config."""
