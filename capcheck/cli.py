@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rule": ("capcheck.commands.rule", "explain a check rule by code, or list them all"),
     "matrix": ("capcheck.commands.matrix", "support matrix over all destinations"),
     "docs": ("capcheck.commands.docs", "generate, check or verify RETL docs"),
+    "diff": ("capcheck.commands.diff", "capability changes between two git revisions"),
     "map": ("capcheck.commands.map", "map events to MoEngage Data API requests"),
 }
 

@@ -33,6 +33,14 @@ MATRIX_FORMATS: dict[str, str] = {
     "json": "capcheck.render.matrix_json",
 }
 
+# `capcheck diff --output-format NAME`: modules with render(result) -> str.
+DIFF_FORMATS: dict[str, str] = {
+    "text": "capcheck.render.diff_text",
+    "markdown": "capcheck.render.diff_markdown",
+    "json": "capcheck.render.diff_json",
+    "github": "capcheck.render.diff_github",
+}
+
 
 def renderer(formats: dict[str, str], name: str) -> ModuleType:
     """The renderer module registered for ``name`` in ``formats``."""
