@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("base", metavar="BASE", help="the git revision to compare from")
     parser.add_argument(
-        "rest", nargs="*", metavar="[HEAD] [PATH ...]",
+        "rest", nargs="*", metavar="HEAD|PATH",
         help="the revision to compare to (default: the working tree), then destination "
              "folders, folders of them or an integrations-config checkout (default: .)",
     )
