@@ -87,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
             if other.top != repo.top:
                 return _error(f"{path} is in {other.top}, not in {repo.top}: give PATHs of "
                               "one repository")
-        base = RevisionSide(repo, args.base, repo.commit(args.base))
-        head: Side = (RevisionSide(repo, head_rev, repo.commit(head_rev))
+        commits = repo.commits([args.base] + ([head_rev] if head_rev is not None else []))
+        base = RevisionSide(repo, args.base, commits[0])
+        head: Side = (RevisionSide(repo, head_rev, commits[1])
                       if head_rev is not None else WorkingTreeSide(repo))
         prefixes = [repo.relative(p) for p in paths]
         capabilities = load_pack(args.rules).select(parse_variants(args.variant))
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = renderer(DIFF_FORMATS, args.output_format).render(result)
     sys.stdout.write(text)
+    for error in result.code_errors:  # the same at both sides: reported, not a difference
+        print(f"capcheck: warning: {error}", file=sys.stderr)
     if result.head_errors:
         return exitcodes.USAGE
     if result.lost or (args.fail_on_change and result.any_change):

@@ -84,13 +84,27 @@ class Repo:
 
     def commit(self, rev: str) -> str:
         """The commit ``rev`` names; GitError ``unknown revision`` otherwise."""
-        if not rev or rev.startswith("-") or "\n" in rev:
-            raise GitError(f"unknown revision {rev!r}")
-        try:
-            out = self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        return self.commits([rev])[0]
+
+    def commits(self, revs: list[str]) -> list[str]:
+        """The commit each revision names, in one ``git rev-parse`` when all resolve;
+        GitError naming the first that does not."""
+        for rev in revs:
+            if not rev or rev.startswith("-") or "\n" in rev:
+                raise GitError(f"unknown revision {rev!r}")
+        try:  # (a leading "-" was refused above: nothing here is read as an option)
+            commits = self.run("rev-parse", *(f"{r}^{{commit}}" for r in revs)).decode().split()
+            if len(commits) == len(revs) and all(len(c) >= 40 for c in commits):
+                return commits
         except GitError:
-            raise GitError(f"unknown revision {rev!r} in {self.top}") from None
-        return out.decode().strip()
+            pass
+        for rev in revs:  # say which one
+            try:
+                self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                         f"{rev}^{{commit}}")
+            except GitError:
+                raise GitError(f"unknown revision {rev!r} in {self.top}") from None
+        raise GitError(f"cannot resolve {', '.join(map(repr, revs))} in {self.top}")
 
     def relative(self, path: Path) -> str:
         """``path`` (which need not exist) relative to the top, as a repository path."""
@@ -308,29 +322,43 @@ def parse_json_bytes(display: Path, raw: bytes) -> JsonDocument | LoadError:
     return parse_json_text(display, text)
 
 
-def read_definitions(side: Side, folders: list[str]) -> dict[str, RawDefinition | None]:
-    """The definition in each folder at ``side``; None where the folder holds none of
+def read_definitions(
+    sides: list[Side], folders: list[str]
+) -> list[dict[str, RawDefinition | None]]:
+    """The definition in each folder at each side; None where the folder holds none of
     the three files. A folder with schema.json or ui-config.json but no db-config.json
-    is a definition with a "missing db-config.json" error, as discovery reports it."""
-    if isinstance(side, WorkingTreeSide):
+    is a definition with a "missing db-config.json" error, as discovery reports it.
+    The blobs of all revision sides come from one ``git cat-file --batch``."""
+    names = [join(folder, name) for folder in folders for name in DEFINITION_FILES]
+    revisions = [s for s in sides if isinstance(s, RevisionSide)]
+    repo = revisions[0].repo if revisions else None
+    blobs: dict[int, list[bytes | None]] = {}
+    if repo is not None:
+        objects = _cat_file(repo,
+                            [f"{s.commit}:{n}" for s in revisions for n in names])
+        for k, rev_side in enumerate(revisions):
+            blobs[id(rev_side)] = [o[1] if o is not None and o[0] == "blob" else None
+                               for o in objects[k * len(names) : (k + 1) * len(names)]]
+    results: list[dict[str, RawDefinition | None]] = []
+    for side in sides:
         found: dict[str, RawDefinition | None] = {}
-        for folder in folders:
-            disk = side.repo.top / folder
-            present = [(disk / name).is_file() for name in DEFINITION_FILES]
-            if not any(present):
-                found[folder] = None
-            elif not present[0]:
-                found[folder] = _missing_db(folder)
-            else:
-                found[folder] = read_definition(disk, Path(folder or "."))
-        return found
-    paths = [join(folder, name) for folder in folders for name in DEFINITION_FILES]
-    blobs = side.read(paths)
-    result: dict[str, RawDefinition | None] = {}
-    for i, folder in enumerate(folders):
-        files = dict(zip(DEFINITION_FILES, blobs[i * 3 : i * 3 + 3], strict=True))
-        result[folder] = raw_definition(folder, files)
-    return result
+        if isinstance(side, WorkingTreeSide):
+            for folder in folders:
+                disk = side.repo.top / folder
+                present = [(disk / name).is_file() for name in DEFINITION_FILES]
+                if not any(present):
+                    found[folder] = None
+                elif not present[0]:
+                    found[folder] = _missing_db(folder)
+                else:
+                    found[folder] = read_definition(disk, Path(folder or "."))
+        else:
+            contents = blobs[id(side)]
+            for i, folder in enumerate(folders):
+                files = dict(zip(DEFINITION_FILES, contents[i * 3 : i * 3 + 3], strict=True))
+                found[folder] = raw_definition(folder, files)
+        results.append(found)
+    return results
 
 
 def _missing_db(folder: str) -> RawDefinition:

@@ -111,6 +111,7 @@ class DiffResult:
     added: list[Report] = field(default_factory=list)
     removed: list[Report] = field(default_factory=list)
     errors: list[SideError] = field(default_factory=list)
+    code_errors: list[LoadError] = field(default_factory=list)  # transformer files
 
     @property
     def capability_changes(self) -> int:
@@ -150,6 +151,7 @@ def compare_reports(before: Report, after: Report) -> tuple[CapabilityChange, ..
 class _Audited:
     reports: dict[str, Report] = field(default_factory=dict)  # folder -> report
     errors: list[LoadError] = field(default_factory=list)
+    code_errors: list[LoadError] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # folders with any error
 
 
@@ -174,6 +176,7 @@ def _audit(
         if scanner is not None:
             code = scanner(candidate_names(facts.dir_name, facts.name))
             facts.transformer.code = code
+            audited.code_errors.extend(e for e in code.errors if e not in audited.code_errors)
         audited.reports[folder] = make_report(facts, capabilities)
     return audited
 
@@ -197,17 +200,21 @@ def diff(
             raise ValueError(f"{prefix or '.'} exists neither at {base.label} nor at "
                              f"{head.label}")
         root, single = found
-        if not single and not any(holds_definitions(s, root) for s in (head, base)):
+        touched = touched_folders(changed_files(base, head, root), root, single)
+        # Only when nothing changed is it worth asking whether the path holds any
+        # definition at all (a wrong PATH must not pass as "no changes").
+        if not touched and not single and not any(
+            holds_definitions(s, root) for s in (head, base)
+        ):
             raise ValueError(f"{root or '.'} holds no destination definition (no "
                              f"{DB_CONFIG} here or one level down) at {base.label} nor at "
                              f"{head.label}")
-        for folder in touched_folders(changed_files(base, head, root), root, single):
-            if folder not in folders:
-                folders.append(folder)
+        folders.extend(f for f in touched if f not in folders)
     folders.sort()
     result.examined = len(folders)
-    before = _audit(read_definitions(base, folders), capabilities, scanner)
-    after = _audit(read_definitions(head, folders), capabilities, scanner)
+    raw_before, raw_after = read_definitions([base, head], folders)
+    before = _audit(raw_before, capabilities, scanner)
+    after = _audit(raw_after, capabilities, scanner)
     result.errors = sorted(
         [SideError("base", e) for e in before.errors]
         + [SideError("head", e) for e in after.errors],
@@ -215,6 +222,10 @@ def diff(
                        e.error.message),
     )
     broken = before.broken | after.broken
+    result.code_errors = sorted(
+        set(before.code_errors) | set(after.code_errors),
+        key=lambda e: (e.location.file, e.location.line or 0, e.message),
+    )
     removed: dict[str, Report] = {}
     added: dict[str, Report] = {}
     for folder in folders:
