@@ -337,6 +337,9 @@ def test_github_notices_on_the_changed_lines(
     warehouse = repo.line_of("defs/beta/db-config.json", '"warehouse"')
     assert any(line.startswith(f"::notice file=defs/beta/db-config.json,line={warehouse},")
                and "BETA: RETL not supported -> supported" in line for line in lines)
+    # JSON Mapper stopped being "not applicable" because of RETL: the same line
+    assert any(line.startswith(f"::notice file=defs/beta/db-config.json,line={warehouse},")
+               and "BETA: JSON Mapper not applicable -> supported" in line for line in lines)
     assert any(line.startswith("::notice title=capcheck diff::DELTA: destination removed")
                for line in lines)
     assert all(line.startswith("::") for line in lines)
@@ -386,6 +389,20 @@ def test_transformer_folder_and_revision(
     assert out.splitlines()[0] == "REC: VDM v2 not supported -> partial"
     code_rc, _, err = run(capsys, "HEAD~1", "HEAD", "defs", "--transformer", f"zz:{code.root}")
     assert code_rc == 2 and "unknown revision 'zz'" in err
+
+
+def test_unreadable_transformer_file_is_a_warning_not_a_difference(
+    with_code: tuple[Repo, Repo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _defs, code = with_code
+    code.write("src/v0/destinations/rec/procWorkflow.yaml", "steps: [\n  - name: x\n")
+    code.write("src/v0/destinations/rec/transform.js", "if (t === 'record') {}\n")
+    code.commit("broken workflow")
+    rc, out, err = run(capsys, "HEAD~1", "HEAD", "defs", "--transformer", f"HEAD:{code.root}")
+    assert rc == 0
+    assert out.splitlines()[0] == "REC: VDM v2 partial -> supported"
+    assert err.startswith("capcheck: warning: src/v0/destinations/rec/procWorkflow.yaml:")
+    assert "invalid YAML" in err
 
 
 def test_transformer_at_revision_matches_the_scan_of_a_checkout(

@@ -53,8 +53,10 @@ class GitError(Exception):
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_LITERAL_PATHSPECS": "1"}
     try:
+        # Without input, stdin is /dev/null: git never reads the caller's (a hook's) stdin.
         done = subprocess.run(
-            ["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False
+            ["git", *args], cwd=cwd, capture_output=True, env=env, check=False,
+            input=stdin if stdin is not None else b"",
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed (or not on PATH)") from exc

@@ -12,22 +12,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from capcheck.load.definitions import DB_CONFIG
-from capcheck.model import Location, Report, Verdict
+from capcheck.model import Location, Report, Status, Verdict
 from capcheck.render.check_github import CAP, escape_data, escape_property
 from capcheck.render.diff_text import evidence_lines, verdict_list
-from capcheck.report.diff import DiffResult
+from capcheck.report.diff import CapabilityChange, DestinationChange, DiffResult
 
 TITLE = "capcheck diff"
 
 
-def _changed_line(report: Report, verdict: Verdict | None) -> Location:
-    """Where the change shows at the head revision: the verdict's evidence in the
-    destination's db-config.json, else that file."""
+def _db_line(report: Report, verdict: Verdict | None) -> Location | None:
     db_file = str(Path(report.definition_dir) / DB_CONFIG)
     for ev in verdict.evidence if verdict else ():
         if ev.location is not None and ev.location.file == db_file and ev.location.line:
             return ev.location
-    return Location(db_file)
+    return None
+
+
+def _changed_line(change: DestinationChange, cap: CapabilityChange) -> Location:
+    """Where the change shows at the head revision: the verdict's evidence in the
+    destination's db-config.json. A capability that becomes (or stops being) not
+    applicable changed because a capability it requires did: the line of that change."""
+    na = Status.NOT_APPLICABLE
+    if na in (cap.before_status, cap.after_status):
+        for other in change.changes:
+            if na not in (other.before_status, other.after_status):
+                found = _db_line(change.after, other.after)
+                if found is not None:
+                    return found
+    found = _db_line(change.after, cap.after)
+    return found or Location(str(Path(change.after.definition_dir) / DB_CONFIG))
 
 
 def _annotation(kind: str, message: str, loc: Location | None) -> str:
@@ -60,7 +73,7 @@ def render(result: DiffResult) -> str:
         for cap in change.changes:
             was = "; ".join(evidence_lines(cap.before))
             items.append(("notice", f"{change.after.name}: {cap.describe()} (at {base}: {was})",
-                          _changed_line(change.after, cap.after)))
+                          _changed_line(change, cap)))
     for report in result.added:
         loc = report.source_types_location
         if loc is None or loc.line is None:
