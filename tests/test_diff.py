@@ -146,6 +146,23 @@ def test_removed_destination_loses_what_it_supported(
         "VDM v1 not supported, VDM v2 not supported)")
 
 
+def test_removed_destination_that_supported_nothing_loses_nothing(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo.root, "rm", "-q", "-r", "defs/beta")
+    repo.commit("beta removed")
+    code, out, _ = run(capsys, "HEAD~1", "HEAD", "defs")
+    assert out.splitlines()[0].startswith("BETA: removed from defs/beta (was: RETL supported")
+    git(repo.root, "checkout", "-q", "c0")
+    git(repo.root, "rm", "-q", "-r", "defs/beta")
+    repo.commit("beta removed before it had warehouse")
+    code, out, _ = run(capsys, "c0", "HEAD", "defs")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "BETA: removed from defs/beta (was: RETL not supported, JSON Mapper not applicable, "
+        "VDM v1 not supported, VDM v2 not supported)")
+
+
 def test_added_destination_only_exit_0_and_other_files_not_read(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -269,6 +286,7 @@ def test_usage_errors_name_what_is_wrong(
     assert "unknown revision 'no-such-rev'" in err
     code, _, err = run(capsys, "c0", "nope-head", "defs")
     assert code == 2 and "unknown revision 'nope-head'" in err
+    assert "no file or folder of that name" in err
     code, _, err = run(capsys, "c0", "c1", "README.md")
     assert code == 2 and "holds no destination definition" in err
     code, _, err = run(capsys, "c0", "c1", "missing-folder")

@@ -95,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
         capabilities = load_pack(args.rules).select(parse_variants(args.variant))
         scanner = _scanner(args.transformer)
         result = diff(base, head, prefixes, capabilities, scanner, args.transformer)
-    except (GitError, PackError, ValueError) as exc:
+    except GitError as exc:
+        if head_rev is not None and exc.revision == head_rev:
+            return _error(f"{exc}, and no file or folder of that name")
+        return _error(str(exc))
+    except (PackError, ValueError) as exc:
         return _error(str(exc))
     if args.output_format == "markdown" and args.max_rows is not None:
         text = renderer(DIFF_FORMATS, "markdown").render(result, args.max_rows)

@@ -47,7 +47,12 @@ WORKING_TREE = "working tree"
 
 class GitError(Exception):
     """git cannot answer: not a repository, an unknown revision, git missing. The
-    message is one line that names what is wrong."""
+    message is one line that names what is wrong; ``revision`` is set when it is an
+    unknown revision."""
+
+    def __init__(self, message: str, revision: str | None = None) -> None:
+        super().__init__(message)
+        self.revision = revision
 
 
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -93,7 +98,7 @@ class Repo:
         GitError naming the first that does not."""
         for rev in revs:
             if not rev or rev.startswith("-") or "\n" in rev:
-                raise GitError(f"unknown revision {rev!r}")
+                raise GitError(f"unknown revision {rev!r}", rev)
         try:  # (a leading "-" was refused above: nothing here is read as an option)
             commits = self.run("rev-parse", *(f"{r}^{{commit}}" for r in revs)).decode().split()
             if len(commits) == len(revs) and all(len(c) >= 40 for c in commits):
@@ -105,7 +110,7 @@ class Repo:
                 self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
                          f"{rev}^{{commit}}")
             except GitError:
-                raise GitError(f"unknown revision {rev!r} in {self.top}") from None
+                raise GitError(f"unknown revision {rev!r} in {self.top}", rev) from None
         raise GitError(f"cannot resolve {', '.join(map(repr, revs))} in {self.top}")
 
     def relative(self, path: Path) -> str:
