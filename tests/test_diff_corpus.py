@@ -102,3 +102,40 @@ def test_whole_corpus_added_matches_the_audit_of_the_files(
     assert not doc["changed"] and not doc["removed"]
     assert sorted(e["file"] for e in doc["errors"]) == sorted(
         str(Path(e.location.file).relative_to(corpus_repo)) for e in audit.errors)
+
+
+def test_transformer_at_a_revision_scans_like_the_checkout(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The real rudder-transformer committed into a repository: for every destination
+    of the corpus, the git reader finds the same folders, files and hits as the scan of
+    the checkout on disk (skipped without CAPCHECK_TRANSFORMER)."""
+    value = os.environ.get("CAPCHECK_TRANSFORMER")
+    if not value or not (Path(value) / "src").is_dir():
+        pytest.skip("CAPCHECK_TRANSFORMER is not set")
+    from capcheck.load.gitrev import git_transformer
+    from capcheck.load.transformer import candidate_names, scan_destination
+
+    root = tmp_path / "rudder-transformer"
+    shutil.copytree(Path(value) / "src", root / "src")
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "code")
+    audit = run_audit([corpus])
+    names = [candidate_names(f.dir_name, f.name) for f in audit.facts]
+    tree = git_transformer(f"HEAD:{root}")
+    tree.prefetch(names)  # all destinations at once
+    found = 0
+    for key in names:
+        on_disk = scan_destination(root / "src", key)
+        in_git = tree.scan(key)
+        assert in_git.folders == on_disk.folders, key
+        assert in_git.files_scanned == on_disk.files_scanned, key
+        disk_hits = [(h.event_type, str(Path(h.location.file).relative_to(root)),
+                      h.location.line, h.location.column, h.snippet) for h in on_disk.hits]
+        assert [(h.event_type, h.location.file, h.location.line, h.location.column,
+                 h.snippet) for h in in_git.hits] == disk_hits, key
+        found += bool(in_git.folders)
+    assert found > 100

@@ -27,7 +27,7 @@ from capcheck import exitcodes
 from capcheck.render import DIFF_FORMATS, renderer
 
 if TYPE_CHECKING:
-    from capcheck.report.diff import CodeScanner
+    from capcheck.report.diff import CodeSource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
                       if head_rev is not None else WorkingTreeSide(repo))
         prefixes = [repo.relative(p) for p in paths]
         capabilities = load_pack(args.rules).select(parse_variants(args.variant))
-        scanner = _scanner(args.transformer)
-        result = diff(base, head, prefixes, capabilities, scanner, args.transformer)
+        code_source = _code_source(args.transformer)
+        result = diff(base, head, prefixes, capabilities, code_source, args.transformer)
     except GitError as exc:
         if head_rev is not None and exc.revision == head_rev:
             return _error(f"{exc}, and no file or folder of that name")
@@ -115,12 +115,13 @@ def run(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
-def _scanner(spec: str | None) -> CodeScanner | None:
-    """The transformer code scanner for ``--transformer`` (a folder, or REV:FOLDER)."""
+def _code_source(spec: str | None) -> CodeSource | None:
+    """The transformer code for ``--transformer`` (a folder, or REV:FOLDER)."""
     from capcheck.load.gitrev import GitError, git_transformer
-    from capcheck.load.transformer import resolve_src, scan_destination
+    from capcheck.load.transformer import resolve_src
     from capcheck.model import LoadError
     from capcheck.report.audit import display_path
+    from capcheck.report.diff import FolderCode
 
     if spec is None:
         return None
@@ -129,5 +130,5 @@ def _scanner(spec: str | None) -> CodeScanner | None:
         src = resolve_src(display_path(folder))
         if isinstance(src, LoadError):
             raise GitError(f"--transformer: {src}")
-        return lambda names: scan_destination(src, names)
-    return git_transformer(spec).scan
+        return FolderCode(src)
+    return git_transformer(spec)

@@ -418,28 +418,50 @@ class GitTransformer:
         return f"{self.side.label}:{self.src}"
 
     def scan(self, names: list[str]) -> TransformerCode:
+        """The code of the destination known by these folder names (cached)."""
         key = tuple(names)
         if key not in self._cache:
-            self._cache[key] = self._scan(names)
+            self.prefetch([names])
         return self._cache[key]
 
-    def _scan(self, names: list[str]) -> TransformerCode:
-        candidates = [(layout, name, join(self.src, layout, name))
-                      for layout in LAYOUTS for name in names]
-        kinds = self.side.kinds([c[2] for c in candidates])
-        code = TransformerCode()
-        chosen: list[str] = []
-        for layout in LAYOUTS:
-            for (lay, name, path), kind in zip(candidates, kinds, strict=True):
-                if lay == layout and kind == "tree":
-                    code.folders.append(f"{layout}/{name}")
-                    chosen.append(path)
-                    break
-        if not chosen:
-            return code
+    def prefetch(self, many: list[list[str]]) -> None:
+        """Scan the code of many destinations with three git calls in all: which folders
+        exist, which files they hold, the files' content."""
+        keys = list(dict.fromkeys(tuple(n) for n in many if tuple(n) not in self._cache))
+        if not keys:
+            return
+        candidates = [(key, layout, name) for key in keys for layout in LAYOUTS
+                      for name in key]
+        kinds = self.side.kinds([join(self.src, lay, name) for _k, lay, name in candidates])
+        exists = {(k, lay, name) for (k, lay, name), kind in zip(candidates, kinds, strict=True)
+                  if kind == "tree"}
+        chosen: dict[tuple[str, ...], list[str]] = {}  # key -> folders below src/
+        for key in keys:
+            # as on disk: per layout, newest first, the first of the names that exists
+            chosen[key] = [f"{lay}/{name}" for lay in LAYOUTS
+                           for name in [next((n for n in key if (key, lay, n) in exists), "")]
+                           if name]
+        folders = sorted({f for fs in chosen.values() for f in fs})
+        scanned = self._scan_folders(folders)
+        for key in keys:
+            code = TransformerCode()
+            for folder in chosen[key]:
+                part = scanned[folder]
+                code.folders.append(folder)
+                code.files_scanned += part.files_scanned
+                code.hits.extend(part.hits)
+                code.errors.extend(part.errors)
+            self._cache[key] = code
+
+    def _scan_folders(self, folders: list[str]) -> dict[str, TransformerCode]:
+        """Each folder (below src/) scanned on its own, as ``scan_destination`` does."""
+        found: dict[str, TransformerCode] = {f: TransformerCode() for f in folders}
+        if not folders:
+            return found
+        paths = {join(self.src, f): f for f in folders}
         out = self.side.repo.run("ls-tree", "-r", "-z", "--full-tree", str(self.side.commit),
-                                 "--", *chosen)
-        files: list[tuple[str, str, bool]] = []  # (blob id, path, is code)
+                                 "--", *paths)
+        files: dict[str, list[tuple[PurePosixPath, str, str, bool]]] = {f: [] for f in folders}
         for entry in out.split(b"\0"):
             if not entry:
                 continue
@@ -448,34 +470,37 @@ class GitTransformer:
             path = raw_path.decode("utf-8", "surrogateescape")
             if kind != "blob" or mode == "120000":
                 continue
-            folder = next((c for c in chosen if path.startswith(c + "/")), None)
-            if folder is None:
+            top = next((p for p in paths if path.startswith(p + "/")), None)
+            if top is None:
                 continue
-            rel_parts = PurePosixPath(path[len(folder) + 1 :]).parts
-            if any(part.lower() in SKIP_DIRS for part in rel_parts[:-1]):
+            rel = PurePosixPath(path[len(top) + 1 :])
+            if any(part.lower() in SKIP_DIRS for part in rel.parts[:-1]):
                 continue
-            suffix = PurePosixPath(path).suffix.lower()
-            is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(rel_parts[-1])
+            suffix = rel.suffix.lower()
+            is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(rel.name)
             if is_code or suffix in YAML_SUFFIXES:
-                files.append((blob, path, is_code))
-        files.sort(key=lambda f: f[1])
-        blobs = _cat_file(self.side.repo, [f[0] for f in files])
-        segments: list[_Segment] = []
-        for (_blob, path, is_code), obj in zip(files, blobs, strict=True):
+                files[paths[top]].append((rel, blob, path, is_code))
+        wanted = [(f, *item) for f in folders for item in sorted(files[f])]  # disk order
+        blobs = _cat_file(self.side.repo, [blob for _f, _rel, blob, _p, _c in wanted])
+        segments: dict[str, list[_Segment]] = {f: [] for f in folders}
+        for (folder, _rel, _blob, path, is_code), obj in zip(wanted, blobs, strict=True):
+            code = found[folder]
             if obj is None:
                 code.errors.append(LoadError(Location(path), "cannot read from git"))
                 continue
             code.files_scanned += 1
             text = obj[1].decode("utf-8", errors="replace")
-            found = _code_segments(text, path) if is_code else _yaml_segments(text, path)
-            if isinstance(found, LoadError):
-                code.errors.append(found)
+            parts = _code_segments(text, path) if is_code else _yaml_segments(text, path)
+            if isinstance(parts, LoadError):
+                code.errors.append(parts)
             else:
-                segments.extend(found)
-        # As the scan of a folder on disk: constants are resolved across the files.
-        constants = _event_type_constants(segments)
-        code.hits.extend(_segment_hits(segments, constants, _constant_use_patterns(constants)))
-        return code
+                segments[folder].extend(parts)
+        for folder in folders:
+            # As the scan of a folder on disk: constants are resolved across its files.
+            constants = _event_type_constants(segments[folder])
+            found[folder].hits.extend(
+                _segment_hits(segments[folder], constants, _constant_use_patterns(constants)))
+        return found
 
 
 def git_transformer(spec: str, cwd: Path | None = None) -> GitTransformer:

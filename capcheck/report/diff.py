@@ -12,11 +12,12 @@ anything else); a removed destination loses every capability it supported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 from capcheck.capabilities.pack import Capability
-from capcheck.facts import TransformerFacts, build_facts
+from capcheck.facts import DestinationFacts, TransformerFacts, build_facts
 from capcheck.load.definitions import DB_CONFIG, RawDefinition
 from capcheck.load.gitrev import (
     RevisionSide,
@@ -27,12 +28,32 @@ from capcheck.load.gitrev import (
     read_definitions,
     touched_folders,
 )
-from capcheck.load.transformer import TransformerCode, candidate_names
+from capcheck.load.transformer import TransformerCode, candidate_names, scan_destination
 from capcheck.model import CAPABILITIES, LoadError, Report, Status, Verdict
 from capcheck.report.audit import make_report
 
-# Scans the transformer code of a destination known by these folder names.
-CodeScanner = Callable[[list[str]], TransformerCode]
+
+class CodeSource(Protocol):
+    """Transformer code: ``scan`` the destination known by these folder names;
+    ``prefetch`` may read many at once first (``GitTransformer`` does)."""
+
+    def scan(self, names: list[str]) -> TransformerCode: ...
+
+    def prefetch(self, many: list[list[str]]) -> None: ...
+
+
+@dataclass
+class FolderCode:
+    """A transformer checkout on disk (its ``src`` folder)."""
+
+    src: Path
+
+    def scan(self, names: list[str]) -> TransformerCode:
+        return scan_destination(self.src, names)
+
+    def prefetch(self, many: list[list[str]]) -> None:
+        return None
+
 
 _RANK = {Status.SUPPORTED: 2, Status.PARTIAL: 1}
 
@@ -157,9 +178,10 @@ class _Audited:
 
 def _audit(
     raws: dict[str, RawDefinition | None], capabilities: list[Capability],
-    scanner: CodeScanner | None,
+    code_source: CodeSource | None,
 ) -> _Audited:
     audited = _Audited()
+    usable: list[tuple[str, DestinationFacts]] = []
     for folder, raw in raws.items():
         if raw is None:
             continue
@@ -172,9 +194,13 @@ def _audit(
                 audited.errors.append(facts)
             audited.broken.add(folder)
             continue
-        facts.transformer = TransformerFacts(given=scanner is not None)
-        if scanner is not None:
-            code = scanner(candidate_names(facts.dir_name, facts.name))
+        usable.append((folder, facts))
+    if code_source is not None:
+        code_source.prefetch([candidate_names(f.dir_name, f.name) for _d, f in usable])
+    for folder, facts in usable:
+        facts.transformer = TransformerFacts(given=code_source is not None)
+        if code_source is not None:
+            code = code_source.scan(candidate_names(facts.dir_name, facts.name))
             facts.transformer.code = code
             audited.code_errors.extend(e for e in code.errors if e not in audited.code_errors)
         audited.reports[folder] = make_report(facts, capabilities)
@@ -186,7 +212,7 @@ def diff(
     head: Side,
     prefixes: list[str],
     capabilities: list[Capability],
-    scanner: CodeScanner | None = None,
+    code_source: CodeSource | None = None,
     transformer: str | None = None,
 ) -> DiffResult:
     """Compare the definitions under each repository path in ``prefixes``. Raises
@@ -213,8 +239,8 @@ def diff(
     folders.sort()
     result.examined = len(folders)
     raw_before, raw_after = read_definitions([base, head], folders)
-    before = _audit(raw_before, capabilities, scanner)
-    after = _audit(raw_after, capabilities, scanner)
+    before = _audit(raw_before, capabilities, code_source)
+    after = _audit(raw_after, capabilities, code_source)
     result.errors = sorted(
         [SideError("base", e) for e in before.errors]
         + [SideError("head", e) for e in after.errors],
