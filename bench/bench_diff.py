@@ -8,7 +8,8 @@ destination (``warehouse`` toggled in each db-config.json). Prints, each the med
 runs, the wall and CPU time of ``capcheck diff BASE HEAD`` as a subprocess (interpreter
 start-up and git included) and the wall time in process, with how many destination
 folders were read, for each case; and, for scale, the same for ``capcheck audit`` of one
-folder (what start-up alone costs).
+folder (what start-up alone costs). With $CAPCHECK_TRANSFORMER set, both cases again
+with ``--transformer`` (VDM v2 from the code).
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def subprocess_times(command: list[str], cwd: Path, runs: int) -> tuple[float, f
     return statistics.median(walls), statistics.median(cpus)
 
 
+def summary_examined(command: list[str], cwd: Path) -> int:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    return int(json.loads(done.stdout)["summary"]["examined"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=os.environ.get("CAPCHECK_CORPUS", ""))
@@ -109,24 +115,29 @@ def main() -> int:
         wall, cpu = subprocess_times(baseline, root, args.runs)
         print(f"start-up baseline (capcheck audit of one folder): wall {wall * 1000:7.1f} ms, "
               f"cpu {cpu * 1000:6.1f} ms")
-        for head in ("three", "all"):
+        cases = [(head, []) for head in ("three", "all")]
+        transformer = os.environ.get("CAPCHECK_TRANSFORMER")
+        if transformer and Path(transformer).is_dir():
+            cases += [(head, ["--transformer", transformer]) for head in ("three", "all")]
+        for head, extra in cases:
             command = [sys.executable, "-m", "capcheck", "diff", "base", head, DESTS,
-                       "--output-format", "json"]
+                       "--output-format", "json", *extra]
 
             def in_process(rev: str = head) -> int:
                 base = RevisionSide(repo, "base", repo.commit("base"))
                 other = RevisionSide(repo, rev, repo.commit(rev))
                 return diff(base, other, [DESTS], capabilities).examined
 
-            examined = in_process()
+            examined = in_process() if not extra else summary_examined(command, root)
             summary = json.loads(subprocess.run(command, cwd=root, capture_output=True,
                                                 text=True, check=False).stdout)["summary"]
             wall, cpu = subprocess_times(command, root, args.runs)
-            in_wall = median_time(in_process, args.runs)
-            print(f"base..{head:<5}  read {examined:3d} destination folders, "
-                  f"{summary['capabilityChanges']:3d} capability changes: "
-                  f"capcheck diff wall {wall * 1000:7.1f} ms, cpu {cpu * 1000:6.1f} ms "
-                  f"(process and git); in process wall {in_wall * 1000:7.1f} ms")
+            in_wall = median_time(in_process, args.runs) if not extra else None
+            shown = f"{in_wall * 1000:7.1f} ms" if in_wall is not None else "      -"
+            print(f"base..{head:<5}{' --transformer' if extra else ''}  read {examined:3d} "
+                  f"destination folders, {summary['capabilityChanges']:3d} capability "
+                  f"changes: capcheck diff wall {wall * 1000:7.1f} ms, cpu "
+                  f"{cpu * 1000:6.1f} ms (process and git); in process wall {shown}")
         print(f"(medians of {args.runs} runs; cpu = user + sys of capcheck and its git "
               "children, which does not grow with a loaded machine as wall time does)")
     return 0
