@@ -449,3 +449,64 @@ def test_transformer_at_revision_matches_the_scan_of_a_checkout(
                      h.location.line, h.location.column, h.snippet) for h in on_disk.hits]
         assert [(h.event_type, h.location.file, h.location.line, h.location.column,
                  h.snippet) for h in in_git.hits] == relative
+
+
+def test_paths_with_spaces_and_unicode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = Repo(tmp_path / "odd repo")
+    r.write("my defs/a b/db-config.json", definition("AB"))
+    r.write("my defs/a b/schema.json", "{}\n")
+    r.write("my defs/ünï 1/db-config.json", definition("UNI"))
+    r.commit("a")
+    r.write("my defs/a b/db-config.json", definition("AB", visual=True))
+    (r.root / "my defs" / "a b" / "schema.json").unlink()
+    r.write("my defs/ünï 1/db-config.json", definition("UNI", sources=("warehouse",)))
+    r.commit("b")
+    monkeypatch.chdir(r.root)
+    code, out, _ = run(capsys, "HEAD~1", "HEAD", "my defs")
+    assert code == 0
+    assert "AB: VDM v1 not supported -> supported" in out.splitlines()
+    assert "UNI: RETL not supported -> supported" in out.splitlines()
+    assert "    HEAD: my defs/ünï 1/db-config.json:" in out
+
+
+def test_runs_from_a_pre_push_hook(repo: Repo, tmp_path: Path) -> None:
+    """The README's pre-push recipe, installed in a clone: a push that loses a
+    capability is refused, one that gains is let through."""
+    import sys
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    hook = readme.split("A pre-push hook")[1].split("```sh\n")[1].split("```")[0]
+    hook = hook.replace("src/configurations/destinations", "defs")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(remote))
+    git(repo.root, "remote", "add", "origin", str(remote))
+    git(repo.root, "fetch", "-q", "origin")
+    git(repo.root, "checkout", "-q", "-B", "main", "c0")
+    git(repo.root, "push", "-q", "-f", "origin", "main")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    launcher = bindir / "capcheck"
+    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m capcheck \"$@\"\n",
+                        encoding="utf-8")
+    launcher.chmod(0o755)
+    hooks = repo.root / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-push").write_text(hook, encoding="utf-8")
+    (hooks / "pre-push").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+
+    def push() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.root, env=env,
+                              capture_output=True, text=True, check=False)
+
+    git(repo.root, "reset", "-q", "--hard", "c1")  # the flag flip: VDM v1 lost
+    refused = push()
+    assert refused.returncode != 0
+    assert "GAMMA: VDM v1 supported -> not supported" in refused.stdout + refused.stderr
+    assert "loses a capability" in refused.stderr
+    git(repo.root, "push", "-q", "--no-verify", "origin", "main")
+    git(repo.root, "reset", "-q", "--hard", "c2")  # warehouse added: a gain
+    allowed = push()
+    assert allowed.returncode == 0, allowed.stderr

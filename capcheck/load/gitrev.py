@@ -55,8 +55,14 @@ class GitError(Exception):
         self.revision = revision
 
 
+# Set by git for hooks (a pre-push hook runs capcheck): they would point every call at
+# the hook's repository, while the repository is the one that holds each PATH.
+_REPOSITORY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
+
+
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_LITERAL_PATHSPECS": "1"}
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_ENV}
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_LITERAL_PATHSPECS="1")
     try:
         # Without input, stdin is /dev/null: git never reads the caller's (a hook's) stdin.
         done = subprocess.run(
@@ -165,7 +171,8 @@ def _cat_file(repo: Repo, names: list[str]) -> list[tuple[str, bytes] | None]:
         end = out.index(b"\n", at)
         header = out[at:end].split(b" ")
         at = end + 1
-        if len(header) != 3 or header[1] in (b"missing", b"ambiguous"):
+        # "<id> <type> <size>", else "<name> missing" (the name may hold spaces)
+        if len(header) != 3 or not header[2].isdigit() or header[-1] == b"missing":
             found.append(None)
             continue
         size = int(header[2])
@@ -182,10 +189,6 @@ class Side:
 
     def kinds(self, paths: list[str]) -> list[str | None]:
         """"blob", "tree" or None for each repository path."""
-        raise NotImplementedError
-
-    def read(self, paths: list[str]) -> list[bytes | None]:
-        """The content of each file, None when it is absent (or not a file)."""
         raise NotImplementedError
 
 
@@ -210,10 +213,6 @@ class RevisionSide(Side):
             kinds.append(parts[1] if len(parts) == 3 and parts[1] in ("blob", "tree") else None)
         return kinds
 
-    def read(self, paths: list[str]) -> list[bytes | None]:
-        objects = _cat_file(self.repo, [f"{self.commit}:{p}" for p in paths])
-        return [obj[1] if obj is not None and obj[0] == "blob" else None for obj in objects]
-
 
 @dataclass
 class WorkingTreeSide(Side):
@@ -227,15 +226,6 @@ class WorkingTreeSide(Side):
             full = self.repo.top / p
             kinds.append("tree" if full.is_dir() else "blob" if full.is_file() else None)
         return kinds
-
-    def read(self, paths: list[str]) -> list[bytes | None]:
-        contents: list[bytes | None] = []
-        for p in paths:
-            try:
-                contents.append((self.repo.top / p).read_bytes())
-            except OSError:
-                contents.append(None)
-        return contents
 
 
 def destinations_root(sides: Iterable[Side], prefix: str) -> tuple[str, bool] | None:
@@ -412,10 +402,6 @@ class GitTransformer:
     side: RevisionSide
     src: str  # repository path of the src/ folder
     _cache: dict[tuple[str, ...], TransformerCode] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.side.label}:{self.src}"
 
     def scan(self, names: list[str]) -> TransformerCode:
         """The code of the destination known by these folder names (cached)."""
