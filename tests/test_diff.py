@@ -510,3 +510,20 @@ def test_runs_from_a_pre_push_hook(repo: Repo, tmp_path: Path) -> None:
     git(repo.root, "reset", "-q", "--hard", "c2")  # warehouse added: a gain
     allowed = push()
     assert allowed.returncode == 0, allowed.stderr
+
+
+def test_repository_that_is_one_destination(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = Repo(tmp_path / "solo")
+    r.write("db-config.json", definition("SOLO"))
+    r.commit("a")
+    r.write("db-config.json", definition("SOLO", visual=True))
+    r.commit("b")
+    monkeypatch.chdir(r.root)
+    code, out, _ = run(capsys, "HEAD~1", "HEAD", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["changed"][0]["destination"] == "solo"
+    assert doc["changed"][0]["changes"][0]["afterVerdict"]["evidence"][0]["file"] == (
+        "db-config.json")

@@ -184,6 +184,7 @@ def _cat_file(repo: Repo, names: list[str]) -> list[tuple[str, bytes] | None]:
 class Side:
     """One side of a comparison: a commit, or the working tree."""
 
+    repo: Repo
     label: str  # the revision as the user wrote it, or "working tree"
     commit: str | None
 
@@ -346,32 +347,37 @@ def read_definitions(
                 if not any(present):
                     found[folder] = None
                 elif not present[0]:
-                    found[folder] = _missing_db(folder)
+                    found[folder] = _missing_db(folder, side.repo.top.name)
                 else:
                     found[folder] = read_definition(disk, Path(folder or "."))
         else:
             contents = blobs[id(side)]
             for i, folder in enumerate(folders):
                 files = dict(zip(DEFINITION_FILES, contents[i * 3 : i * 3 + 3], strict=True))
-                found[folder] = raw_definition(folder, files)
+                found[folder] = raw_definition(folder, files, side.repo.top.name)
         results.append(found)
     return results
 
 
-def _missing_db(folder: str) -> RawDefinition:
+def _missing_db(folder: str, top_name: str) -> RawDefinition:
     display = Path(folder or ".")
-    error = LoadError(Location(str(display / DB_CONFIG)), f"missing {DB_CONFIG}", display.name)
-    return RawDefinition(display.name, display, None, None, None, [error])
+    name = display.name or top_name
+    error = LoadError(Location(str(display / DB_CONFIG)), f"missing {DB_CONFIG}", name)
+    return RawDefinition(name, display, None, None, None, [error])
 
 
-def raw_definition(folder: str, files: dict[str, bytes | None]) -> RawDefinition | None:
+def raw_definition(
+    folder: str, files: dict[str, bytes | None], top_name: str = ""
+) -> RawDefinition | None:
     """A RawDefinition from the bytes of the three files (None: absent), named by the
-    repository path ``folder``; None when all three are absent."""
+    repository path ``folder`` (``top_name``, the repository's folder name, when the
+    definition is at the top); None when all three are absent."""
     if all(files.get(name) is None for name in DEFINITION_FILES):
         return None
     if files.get(DB_CONFIG) is None:
-        return _missing_db(folder)
+        return _missing_db(folder, top_name)
     display = Path(folder or ".")
+    dest_name = display.name or top_name
     docs: dict[str, JsonDocument | None] = {}
     errors: list[LoadError] = []
     for name in DEFINITION_FILES:
@@ -381,11 +387,11 @@ def raw_definition(folder: str, files: dict[str, bytes | None]) -> RawDefinition
             continue
         loaded = parse_json_bytes(display / name, raw)
         if isinstance(loaded, LoadError):
-            errors.append(LoadError(loaded.location, loaded.message, display.name))
+            errors.append(LoadError(loaded.location, loaded.message, dest_name))
             docs[name] = None
         else:
             docs[name] = loaded
-    return RawDefinition(display.name, display, docs[DB_CONFIG], docs[SCHEMA],
+    return RawDefinition(dest_name, display, docs[DB_CONFIG], docs[SCHEMA],
                          docs[UI_CONFIG], errors)
 
 
