@@ -50,6 +50,10 @@ CAPABILITY_TITLES = CAPABILITIES
 _S, _P, _N, _NA = (Status.SUPPORTED, Status.PARTIAL, Status.NOT_SUPPORTED,
                    Status.NOT_APPLICABLE)
 
+# "not supported" because `record` is not declared, with the code not examined: a
+# handler may exist (partial, code only), but the platform never sends `record`.
+VDM2_UNDECLARED_UNCHECKED = "not declared, code not examined"
+
 # Which claimed statuses are compatible with each computed state (the table in
 # README.md). "Not supported" and "not applicable" both mean "cannot be used". A partial
 # VDM v2 state cannot be used as it is: with `record` declared but no handler the events
@@ -63,6 +67,7 @@ COMPATIBLE: dict[str, frozenset[Status]] = {
     VDM2_CODE_ONLY: frozenset({_P, _N, _NA}),
     Status.NOT_SUPPORTED.value: frozenset({_N, _NA}),
     Status.NOT_APPLICABLE.value: frozenset({_N, _NA}),
+    VDM2_UNDECLARED_UNCHECKED: frozenset({_P, _N, _NA}),
     VDM2_DECLARED_UNCHECKED: frozenset({_S, _P, _N, _NA}),
     Status.UNKNOWN.value: frozenset({_S, _P, _N, _NA}),
 }
@@ -72,6 +77,10 @@ CLAIMABLE = frozenset({_S, _P, _N, _NA})
 def computed_state(report: Report, verdict: Verdict) -> str:
     """The state a verdict is compared in: the refined VDM v2 state, else its status."""
     if verdict.capability == "vdm_v2":
+        declared = any("record" in types for types in report.message_types.values())
+        if (verdict.status is Status.NOT_SUPPORTED and not declared
+                and not report.transformer.given):
+            return VDM2_UNDECLARED_UNCHECKED
         return vdm2_state(report, verdict.status)
     return verdict.status.value
 
@@ -261,8 +270,10 @@ _CONCLUSION = re.compile(
     r"(?:\s+that)?|this\s+means(?:\s+that)?|meaning(?:\s+that)?|consequently)\b[,\s]*",
     re.I,
 )
+_LEADING_PREMISE = re.compile(
+    r"^(?:because|since|as|given\s+that|now\s+that)\s+[^,;]+,\s*", re.I)
 _REASON_TAIL = re.compile(
-    r"^(?:[.;:!,\u2013\u2014-]|because\b|since\b|as\b|due\s+to\b|given\b|per\b)", re.I)
+    r"^(?:[.;:!,](?!\w)|[\u2013\u2014-](?![\w-])|because\b|since\b|as\b|due\s+to\b|given\b|per\b)", re.I)
 _RESTRICTING_AFTER_PUNCT = re.compile(
     r"^[,;:\u2013\u2014-]\s*(?:but|except|only|unless|when|if|though|although|however)\b",
     re.I)
@@ -376,6 +387,12 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
         if _caps_in(sk, tail):
             return classify(Skeleton(tail, sk.caps), names)
         return "premise of a conclusion about something else"
+    premise = _LEADING_PREMISE.match(text)
+    if premise:
+        main = text[premise.end():]
+        if _caps_in(sk, main):
+            return classify(Skeleton(main, sk.caps), names)
+        return "premise of a statement about something else"
     subject = _subject(names)
     neg = r"(?P<neg>\bnot\b|n't\b|\bnever\b)"
     patterns: list[tuple[str, re.Pattern[str]]] = [
@@ -396,7 +413,8 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
             rf"{_GENERIC_HEAD}(?:\s+(?:is|are)?\s*(?:supported|available|offered))?\b", re.I)),
         # RETL ✅ / VDM v2 — partial / RETL: Not supported (a label written as one phrase)
         ("answer", re.compile(
-            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?P<answer>[{_MARKS}].*)|"
+            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:[:=\u2013\u2014-]\s*)?"
+            rf"(?P<answer>[{_MARKS}].*)|"
             rf"[:=\u2013\u2014-]\s*(?P<word>(?:yes|no|partial(?:ly)?|n/a|not\s+(?:applicable|"
             rf"supported|available)|(?:fully\s+)?supported|unsupported|none)\b.*))$", re.I)),
     ]
@@ -516,6 +534,7 @@ def title_caps(sk: Skeleton) -> tuple[str, ...] | None:
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _LIST_MARK = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_CHECKBOX = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s")
 _QUOTE = re.compile(r"^\s*(?:>\s*)+")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'*_`" + _MARKS + r"])")
@@ -640,6 +659,10 @@ def _heading(doc: _Doc, number: int, title: str) -> None:
 
 
 def _line(doc: _Doc, number: int, raw: str) -> None:
+    if _CHECKBOX.match(raw):
+        doc.skip(number, mentions(clean(raw)),
+                 "checklist item: a ticked box may mean reviewed, not supported")
+        return
     is_list = bool(_LIST_MARK.match(raw))
     body = _LIST_MARK.sub("", raw, count=1) if is_list else _QUOTE.sub("", raw, count=1)
     all_caps = mentions(clean(body))
@@ -743,6 +766,12 @@ def _labelled(doc: _Doc, number: int, label: str, value: str) -> str | None:
         if value_text:
             _statement(doc, number, value_text)
         return label_reason
+    listed = title_caps(skeleton(value_text)) if value_text else None
+    if listed:  # "**Not supported:** VDM v1, VDM v2"
+        answered = answer_value(label, state.names)
+        if answered is not None and answered[1].lower() == label_plain.lower().strip(" ?"):
+            doc.claim(number, listed, answered[0], f"{label}: {value_text}")
+            return None
     generic = label_plain.lower().strip(" ?") in {g.strip(" ?") for g in _GENERIC_LABELS}
     if state.context and not state.answered:
         if generic:
