@@ -150,15 +150,20 @@ _MARKS = _MARK_YES + _MARK_NO + _MARK_PARTIAL
 _INVISIBLE = re.compile(r"[\ufe0f\u200d]")
 _EMPHASIS = re.compile(r"\*+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])|~~|`")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_VDM_VERSIONS = re.compile(
+    r"\b(vdm|visual\s+(?:data\s+)?mapper)\s*\(\s*(v?\s*[12](?:\s*(?:/|,|&|or|and)\s*"
+    r"v?\s*[12])*)\s*\)", re.I)
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _SPACES = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """Text with emphasis, code marks, link targets and variation selectors dropped."""
+    """Text with emphasis, code marks, link targets and variation selectors dropped, and
+    ``VDM (v1/v2)`` written as ``VDM v1/v2``."""
     text = _INVISIBLE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub("", text)
+    text = _VDM_VERSIONS.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -258,7 +263,7 @@ _ANSWER_WORDS: tuple[tuple[Status, re.Pattern[str]], ...] = (
 _GENERIC_LABELS = frozenset({
     "supported", "support", "status", "answer", "verdict", "result", "available",
     "support status", "is it supported", "supported?", "is it supported?", "short answer",
-    "conclusion", "state",
+    "conclusion", "state", "a",
 })
 _SUPPORT_COLUMNS = frozenset({
     "supported", "supported?", "support", "status", "answer", "verdict", "result",
@@ -320,6 +325,7 @@ def answer_value(text: str, names: str = "") -> tuple[Status, str] | None:
     """The answer a value starts with, when nothing after it restricts it:
     ``Not Supported (...)`` -> NOT_SUPPORTED, ``No batching`` -> None."""
     value = _drop_parens(clean(text)).strip().lstrip(" -\u2013\u2014:.,;!")
+    value = _ANSWER_PREFIX.sub("", value, count=1)
     status: Status | None = None
     end = 0
     if value and value[0] in _MARKS:
@@ -534,6 +540,8 @@ def title_caps(sk: Skeleton) -> tuple[str, ...] | None:
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _LIST_MARK = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_QUESTION_PREFIX = re.compile(r"^\s*(?:\*\*|__)?\s*(?:Q|Question)\s*[:.]\s*")
+_ANSWER_PREFIX = re.compile(r"^(?:a|answer)\s*:\s*", re.I)
 _CHECKBOX = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s")
 _QUOTE = re.compile(r"^\s*(?:>\s*)+")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -559,7 +567,7 @@ def _split_label(body: str) -> tuple[str, str] | None:
             label, value = clean(body[:i]), body[i + 1:]
             if value.startswith("//") or not label or len(label) > 80:
                 return None
-            if re.search(r"[.!]\s", label):
+            if re.search(r"[.!?]\s", label):
                 return None
             return label, value
     return None
@@ -677,6 +685,7 @@ def _line(doc: _Doc, number: int, raw: str) -> None:
 def _read_line(doc: _Doc, number: int, body: str) -> str | None:
     """Read one non-table, non-heading line; returns why it gave no claim (or None)."""
     state = doc.state
+    body = _QUESTION_PREFIX.sub("", body, count=1)
     pair = _split_label(body)
     if pair is not None:
         label, value = pair
