@@ -5,8 +5,9 @@ Each ``NN_name.md`` has a sidecar ``NN_name.expected``, one expected claim a lin
     capability | stance | shape | fragment
 
 ``fragment`` is a piece of text found on exactly one line of the document (that line is
-where the claim must be read; ``=text`` means the whole line is ``text``); ``shape`` names the style (label, bullet, table,
-question, emoji, bold, multi, premise, qualifier, prose). Lines starting with ``#`` are
+where the claim must be read; ``=text`` means the whole line is ``text``); ``shape`` names
+the style (label, bullet, table, question, emoji, bold, multi, premise, qualifier, prose).
+Lines starting with ``#`` are
 comments. A document with an empty sidecar must yield no claim at all.
 
 Precision = correct claims read / claims read; recall = expected claims read / expected

@@ -105,8 +105,9 @@ def _verify(args: argparse.Namespace) -> int:
 
         sys.stdout.write(claims_explain.render(verification.explained))
     if verification.documents == 0 and not verification.errors:
-        found = (f"{verification.files} Markdown files, none states a capability claim"
-                 if verification.files else "no Markdown (*.md) file")
+        files = verification.files
+        found = (f"{files} Markdown file{'' if files == 1 else 's'}, none states a "
+                 "capability claim" if files else "no Markdown (*.md) file")
         return _usage(f"{args.verify_claims}: no RETL report recognised ({found})")
     for contradiction in verification.contradictions:
         sys.stdout.write("\n".join(contradiction.lines()) + "\n")

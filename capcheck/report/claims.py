@@ -34,6 +34,7 @@ parentheses or fenced code.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -147,7 +148,9 @@ _MARK_YES = "\u2705\u2714\u2611\U0001F7E2"
 _MARK_NO = "\u274c\u274e\u2716\u2717\u2718\U0001F6AB\u26d4\U0001F534"
 _MARK_PARTIAL = "\u26a0\U0001F7E1\U0001F7E0"
 _MARKS = _MARK_YES + _MARK_NO + _MARK_PARTIAL
-_INVISIBLE = re.compile(r"[\ufe0f\u200d]")
+# variation selectors, joiners, control characters and bidirectional marks
+_INVISIBLE = re.compile(
+    r"[\ufe0f\u200d\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _EMPHASIS = re.compile(r"\*+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])|~~|`")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _VDM_VERSIONS = re.compile(
@@ -278,7 +281,8 @@ _CONCLUSION = re.compile(
 _LEADING_PREMISE = re.compile(
     r"^(?:because|since|as|given\s+that|now\s+that)\s+[^,;]+,\s*", re.I)
 _REASON_TAIL = re.compile(
-    r"^(?:[.;:!,](?!\w)|[\u2013\u2014-](?![\w-])|because\b|since\b|as\b|due\s+to\b|given\b|per\b)", re.I)
+    r"^(?:[.;:!,](?!\w)|[\u2013\u2014-](?![\w-])|because\b|since\b|as\b|due\s+to\b"
+    r"|given\b|per\b)", re.I)
 _RESTRICTING_AFTER_PUNCT = re.compile(
     r"^[,;:\u2013\u2014-]\s*(?:but|except|only|unless|when|if|though|although|however)\b",
     re.I)
@@ -312,13 +316,34 @@ def _tail_ok(rest: str, status: Status, names: str) -> str | None:
         if status is Status.SUPPORTED and _POSITIVE_TAIL.match(rest):
             return None
         benign = _BENIGN_TAIL.match(rest)
-        if benign is None and names:
-            benign = re.match(rf"^(?:for|by|in)\s+(?:the\s+)?(?:{names})"
-                              r"(?:\s+(?:destination|integration))?\b\s*", rest, re.I)
-        if benign is None or not benign.group(0):
+        if benign is not None and benign.group(0):
+            rest = rest[benign.end():].strip()
+            continue
+        named = _named_tail(rest, names)
+        if not named:
             return f"qualified by {rest[:40]!r}"
-        rest = rest[benign.end():].strip()
+        rest = rest[named:].strip()
     return None
+
+
+def _named_tail(rest: str, names: str) -> int:
+    """Length of a leading ``for/by/in (the) <destination name> (destination)``, else 0."""
+    if not names:
+        return 0
+    low = " ".join(rest.lower().split())
+    best = 0
+    for prep in ("for ", "by ", "in "):
+        for article in ("", "the "):
+            for suffix in (" destination", " integration", ""):
+                phrase = f"{prep}{article}{names}{suffix}"
+                if low.startswith(phrase) and not low[len(phrase):len(phrase) + 1].isalnum():
+                    best = max(best, len(phrase))
+    if not best:
+        return 0
+    # map the length in the whitespace-normalised text back onto ``rest``
+    words = len(low[:best].split())
+    match = re.match(r"^\s*(?:\S+\s+){" + str(words - 1) + r"}\S+", rest)
+    return match.end() if match else 0
 
 
 def answer_value(text: str, names: str = "") -> tuple[Status, str] | None:
@@ -375,11 +400,52 @@ def _restore(sk: Skeleton, original: str, span: str) -> str:
     return re.sub(_TOKEN + r"(\d+)", lambda m: titles[int(m.group(1))], span).strip()
 
 
-def _subject(names: str) -> str:
-    alternatives = [r"it", r"this", _SUBJECT_WORDS]
-    if names:
-        alternatives.append(rf"(?:the\s+)?(?:{names})(?:\s+(?:destination|integration))?")
-    return "(?:" + "|".join(alternatives) + ")"
+_PLAIN_SUBJECT = re.compile(rf"^(?:it|this|{_SUBJECT_WORDS})$", re.I)
+
+
+def _subject_ok(subject: str | None, names: str) -> bool:
+    """Whether a sentence's subject is the destination itself (or absent)."""
+    if subject is None:
+        return True
+    if _PLAIN_SUBJECT.match(subject):
+        return True
+    if not names:
+        return False
+    low = " ".join(subject.lower().split())
+    low = low[4:] if low.startswith("the ") else low
+    for suffix in (" destination", " integration"):
+        if low.endswith(suffix):
+            low = low[: -len(suffix)]
+    return low == names
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    subject = r"(?P<subj>[^\ue000]{1,60}?)"
+    neg = r"(?P<neg>\bnot\b|n't\b|\bnever\b)"
+    return (
+        # RETL is not supported / VDM v2 partially supported / RETL support is not available
+        ("subject", re.compile(
+            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:is|are)\s*)?"
+            rf"(?:{neg}\s*)?(?:(?P<adv>fully|partially|partly|only\s+partially|currently|also)"
+            rf"\s+)?{_PRED}\b", re.I)),
+        # (The Dub destination) does not support RETL / supports VDM v1 / has no VDM v2 support
+        ("verb", re.compile(
+            rf"^(?:{subject}\s+)??(?:(?P<aux>does|do)\s*(?:{neg})?\s+|(?P<cannot>cannot|can't|"
+            rf"can\s+not)\s+|(?P<adv>fully|partially|only\s+partially|also)\s+)?"
+            rf"(?P<verb>support|supports|offer|offers|provide|provides|have|has|lack|lacks)"
+            rf"\s+(?P<no>no\s+|any\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\b", re.I)),
+        # No VDM v1 or VDM v2 support / Neither VDM v1 nor v2 / There is no RETL support
+        ("noun", re.compile(
+            rf"^(?:there\s+(?:is|are)\s+)?(?P<no>no|neither)\s+(?P<list>{_LIST})"
+            rf"{_GENERIC_HEAD}(?:\s+(?:is|are)?\s*(?:supported|available|offered))?\b", re.I)),
+        # RETL ✅ / VDM v2 — partial / RETL: Not supported (a label written as one phrase)
+        ("answer", re.compile(
+            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:[:=\u2013\u2014-]\s*)?"
+            rf"(?P<answer>[{_MARKS}].*)|"
+            rf"[:=\u2013\u2014-]\s*(?P<word>(?:yes|no|partial(?:ly)?|n/a|not\s+(?:applicable|"
+            rf"supported|available)|(?:fully\s+)?supported|unsupported|none)\b.*))$", re.I)),
+    )
 
 
 def classify(sk: Skeleton, names: str = "") -> Reading | str:
@@ -399,34 +465,9 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
         if _caps_in(sk, main):
             return classify(Skeleton(main, sk.caps), names)
         return "premise of a statement about something else"
-    subject = _subject(names)
-    neg = r"(?P<neg>\bnot\b|n't\b|\bnever\b)"
-    patterns: list[tuple[str, re.Pattern[str]]] = [
-        # RETL is not supported / VDM v2 partially supported / RETL support is not available
-        ("subject", re.compile(
-            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:is|are)\s*)?"
-            rf"(?:{neg}\s*)?(?:(?P<adv>fully|partially|partly|only\s+partially|currently|also)"
-            rf"\s+)?{_PRED}\b", re.I)),
-        # (The Dub destination) does not support RETL / supports VDM v1 / has no VDM v2 support
-        ("verb", re.compile(
-            rf"^(?:{subject}\s+)?(?:(?P<aux>does|do)\s*(?:{neg})?\s+|(?P<cannot>cannot|can't|"
-            rf"can\s+not)\s+|(?P<adv>fully|partially|only\s+partially|also)\s+)?"
-            rf"(?P<verb>support|supports|offer|offers|provide|provides|have|has|lack|lacks)"
-            rf"\s+(?P<no>no\s+|any\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\b", re.I)),
-        # No VDM v1 or VDM v2 support / Neither VDM v1 nor v2 / There is no RETL support
-        ("noun", re.compile(
-            rf"^(?:there\s+(?:is|are)\s+)?(?P<no>no|neither)\s+(?P<list>{_LIST})"
-            rf"{_GENERIC_HEAD}(?:\s+(?:is|are)?\s*(?:supported|available|offered))?\b", re.I)),
-        # RETL ✅ / VDM v2 — partial / RETL: Not supported (a label written as one phrase)
-        ("answer", re.compile(
-            rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:[:=\u2013\u2014-]\s*)?"
-            rf"(?P<answer>[{_MARKS}].*)|"
-            rf"[:=\u2013\u2014-]\s*(?P<word>(?:yes|no|partial(?:ly)?|n/a|not\s+(?:applicable|"
-            rf"supported|available)|(?:fully\s+)?supported|unsupported|none)\b.*))$", re.I)),
-    ]
-    if text[:1] in _MARKS and text[:1]:
+    if text and text[0] in _MARKS:
         return _marked(sk, text, names)
-    for shape, pattern in patterns:
+    for shape, pattern in _patterns():
         match = pattern.match(text)
         if match is None:
             continue
@@ -437,6 +478,8 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
             if answered is None:
                 return "the answer after the capability is qualified or unclear"
             return Reading(caps, answered[0], _restore(sk, "", text))
+        if not _subject_ok(groups.get("subj"), names):
+            return "the subject is something other than the destination"
         rest = text[match.end():]
         status = _stance(shape, groups)
         if status is None:
@@ -601,7 +644,7 @@ class _Doc:
 
 
 def _title_names(lines: list[str]) -> str:
-    """A regex alternation of the destination's name from the first heading."""
+    """The destination's name (lower case) from the first heading, '' if unclear."""
     for line in lines:
         heading = re.match(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", line)
         if heading:
@@ -611,9 +654,7 @@ def _title_names(lines: list[str]) -> str:
             head = re.sub(r"\b(?:destination|integration|report|analysis)\b", "", head,
                           flags=re.I).strip()
             words = head.split()
-            if 1 <= len(words) <= 4:
-                return re.escape(" ".join(words)).replace(r"\ ", r"\s+")
-            return ""
+            return " ".join(words).lower() if 1 <= len(words) <= 4 else ""
     return ""
 
 
@@ -646,6 +687,8 @@ def parse_document(text: str) -> Parsed:
             table = _table_line(doc, number, stripped, table)
             continue
         table = None
+        if (doc.state.answered or not doc.state.context) and not _MENTION.search(raw):
+            continue  # names no capability and answers no open question
         _line(doc, number, raw)
     return doc.parsed
 
