@@ -116,6 +116,20 @@ def test_qualifiers_lists_and_conclusions(line: str, expected: list[tuple[str, S
     ("Acme does not support RETL.", [("retl", N)]),
     ("The Acme destination supports the JSON Mapper.", [("json_mapper", S)]),
     ("Unlike Braze, Acme does not support RETL.", []),
+    ("## RETL Support: ✅ Yes\n\nNo.", [("retl", S)]),
+    ("## Is VDM v2 supported? No", [("vdm_v2", N)]),
+    ("## Why is VDM v1 not supported?\n\nNo.", []),
+    ("- **RETL Support**: The Acme destination does **not** support RETL.", [("retl", N)]),
+    ("- **VDM V2**: The transformer does not support VDM v2 for `group` calls.", []),
+    ("- **RETL**: Yes (limited to `identify`)", []),
+    ("- **VDM V2**: Supported (declared only)", []),
+    ("- **VDM V1**: Yes (?)", []),
+    ("- **VDM v2**: No (except for the legacy endpoint)", []),
+    ("- **VDM v1**: No (planned)", [("vdm_v1", N)]),
+    ("## Is RETL supported at all?\n\nNo, but rows can be sent with the API.", [("retl", N)]),
+    ("## Is RETL supported at all?\n\nYes, but only for `identify` rows.", []),
+    ("- RETL: Supported?", []),
+    ("- RETL: ✅ / ❌", []),
 ])
 def test_answer_shapes(text: str, expected: list[tuple[str, Status]]) -> None:
     assert read(text) == expected

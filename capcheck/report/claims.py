@@ -284,8 +284,20 @@ _REASON_TAIL = re.compile(
     r"^(?:[.;:!,](?!\w)|[\u2013\u2014-](?![\w-])|because\b|since\b|as\b|due\s+to\b"
     r"|given\b|per\b)", re.I)
 _RESTRICTING_AFTER_PUNCT = re.compile(
-    r"^[,;:\u2013\u2014-]\s*(?:but|except|only|unless|when|if|though|although|however)\b",
+    r"^[,;:\u2013\u2014-]\s*(but|except|only|unless|when|if|though|although|however)\b",
     re.I)
+_REMARKS = frozenset({"but", "though", "although", "however"})  # "No, but ... instead"
+# words in a parenthesis after an answer that restrict it: "Yes (partially)"
+_QUALIFYING_PAREN = {
+    Status.SUPPORTED: re.compile(
+        r"\b(?:partial(?:ly)?|partly|limited|only|except|some|beta|experimental|unverified|"
+        r"untested|unclear|uncertain|not\s+(?:yet|fully|all))\b|\?", re.I),
+    Status.PARTIAL: re.compile(r"\b(?:except|unclear|uncertain)\b|\?", re.I),
+    Status.NOT_SUPPORTED: re.compile(
+        r"\b(?:partial(?:ly)?|partly|limited|except|some|unclear|uncertain)\b|\?", re.I),
+    Status.NOT_APPLICABLE: re.compile(r"\b(?:except|unclear|uncertain)\b|\?", re.I),
+}
+_FIRST_PAREN = re.compile(r"\(([^()]*)\)")
 _BENIGN_TAIL = re.compile(
     r"^(?:at\s+all|here|today|currently|yet|either|as\s+of\s+(?:now|today)|at\s+present"
     r"|for\s+" + _SUBJECT_WORDS + r"|(?:in|by|with|for)\s+(?:this|the)\s+(?:destination|"
@@ -309,7 +321,9 @@ def _tail_ok(rest: str, status: Status, names: str) -> str | None:
     reason it does not."""
     rest = rest.strip()
     while rest:
-        if _RESTRICTING_AFTER_PUNCT.match(rest):
+        restricting = _RESTRICTING_AFTER_PUNCT.match(rest)
+        if restricting and not (status is not Status.SUPPORTED
+                                and restricting.group(1).lower() in _REMARKS):
             return f"qualified by {rest[:40]!r}"
         if _REASON_TAIL.match(rest):
             return None
@@ -349,7 +363,8 @@ def _named_tail(rest: str, names: str) -> int:
 def answer_value(text: str, names: str = "") -> tuple[Status, str] | None:
     """The answer a value starts with, when nothing after it restricts it:
     ``Not Supported (...)`` -> NOT_SUPPORTED, ``No batching`` -> None."""
-    value = _drop_parens(clean(text)).strip().lstrip(" -\u2013\u2014:.,;!")
+    cleaned = clean(text)
+    value = _drop_parens(cleaned).strip().lstrip(" -\u2013\u2014:.,;!")
     value = _ANSWER_PREFIX.sub("", value, count=1)
     status: Status | None = None
     end = 0
@@ -377,6 +392,9 @@ def answer_value(text: str, names: str = "") -> tuple[Status, str] | None:
             return None
         rest = rest[1:].lstrip()
     if _tail_ok(rest, status, names) is not None:
+        return None
+    paren = _FIRST_PAREN.search(cleaned)
+    if paren and _QUALIFYING_PAREN[status].search(paren.group(1)):
         return None
     return status, value[:end].strip()
 
@@ -701,6 +719,18 @@ def parse_claims(text: str) -> list[Claim]:
 def _heading(doc: _Doc, number: int, title: str) -> None:
     sk = skeleton(_drop_parens(clean(title)))
     asked = question_caps(sk, doc.state.names)
+    pair = _split_label(title)
+    label_caps = title_caps(skeleton(_drop_parens(pair[0]))) if pair else None
+    inline = (asked[0], asked[1]) if asked and asked[1] else (
+        (label_caps, pair[1]) if label_caps and pair and clean(pair[1]) else None)
+    if inline is not None:  # the heading carries its own answer
+        doc.state.context, doc.state.answered = (), False
+        answered = answer_value(inline[1], doc.state.names)
+        if answered is None:
+            doc.skip(number, list(inline[0]), "heading with an unclear answer")
+        else:
+            doc.claim(number, inline[0], answered[0], f"{clean(title)}")
+        return
     caps = asked[0] if asked and not asked[1] else title_caps(sk)
     doc.state.context, doc.state.answered = caps or (), False
     if caps:
@@ -794,10 +824,15 @@ def _labelled(doc: _Doc, number: int, label: str, value: str) -> str | None:
                 state.context, state.answered = title, False
                 return "label without a value: the first answer below is read"
             answered = answer_value(value, state.names)
-            if answered is None:
-                return "the value after the label gives no clear answer"
-            doc.claim(number, title, answered[0], f"{label}: {answered[1]}")
-            return None
+            if answered is not None:
+                doc.claim(number, title, answered[0], f"{label}: {answered[1]}")
+                return None
+            # "**RETL Support**: The destination does not support RETL."
+            reading = classify(skeleton(value_text), state.names)
+            if isinstance(reading, Reading) and set(reading.caps) <= set(title):
+                doc.claim(number, reading.caps, reading.status, reading.words)
+                return None
+            return "the value after the label gives no clear answer"
         asked = question_caps(sk, state.names)
         if asked is not None and not asked[1]:
             if not value_text:
