@@ -130,6 +130,9 @@ def test_qualifiers_lists_and_conclusions(line: str, expected: list[tuple[str, S
     ("## Is RETL supported at all?\n\nYes, but only for `identify` rows.", []),
     ("- RETL: Supported?", []),
     ("- RETL: ✅ / ❌", []),
+    ("- **VDM support**: Yes (v2)", []),
+    ("### Does it have vdm support?\n\n**Yes** - VDM v2 via record events", []),
+    ("### Does it have vdm support?\n\n**Yes** - the VDM flag is set", [("vdm_v1", S)]),
 ])
 def test_answer_shapes(text: str, expected: list[tuple[str, Status]]) -> None:
     assert read(text) == expected
@@ -197,6 +200,19 @@ def test_partial_states(tmp_path: Path, capsys: pytest.CaptureFixture[str], fold
     code, err = _verify(tmp_path, folder, claim, transformer, capsys)
     assert code == exit_code, err
     assert "1 claims checked" in err
+
+
+@pytest.mark.parametrize(("claim", "exit_code"), [
+    ("Partial", 0), ("Limited", 0), ("Supported", 0), ("Not supported", 1),
+])
+def test_a_partial_claim_about_a_capability_without_partial_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], claim: str, exit_code: int
+) -> None:
+    doc = tmp_path / "moengage" / "retl.md"
+    doc.parent.mkdir()
+    doc.write_text(f"# Notes\n\n- **RETL**: {claim}\n", encoding="utf-8")
+    assert main(["docs", "--verify-claims", str(tmp_path), str(MOENGAGE_DEFS)]) == exit_code
+    assert "1 claims checked" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("claim", ["Supported", "Partial", "Not supported"])

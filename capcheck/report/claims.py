@@ -54,15 +54,20 @@ _S, _P, _N, _NA = (Status.SUPPORTED, Status.PARTIAL, Status.NOT_SUPPORTED,
 # "not supported" because `record` is not declared, with the code not examined: a
 # handler may exist (partial, code only), but the platform never sends `record`.
 VDM2_UNDECLARED_UNCHECKED = "not declared, code not examined"
+# VDM v2 fully supported (its rule has a modelled partial state, unlike the others)
+VDM2_FULL = "supported: declared and handled"
 
 # Which claimed statuses are compatible with each computed state (the table in
 # README.md). "Not supported" and "not applicable" both mean "cannot be used". A partial
 # VDM v2 state cannot be used as it is: with `record` declared but no handler the events
 # fail, with a handler but `record` undeclared the platform never sends them; so "not
 # supported" is compatible there, and "supported" is a contradiction. A state whose
-# deciding half was not examined is compatible with every claim: not verifiable.
+# deciding half was not examined is compatible with every claim: not verifiable. For a
+# capability with no modelled partial state (RETL, JSON Mapper, VDM v1), "partial" or
+# "limited" names limits capcheck does not model, so it is compatible with "supported".
 COMPATIBLE: dict[str, frozenset[Status]] = {
-    Status.SUPPORTED.value: frozenset({_S}),
+    Status.SUPPORTED.value: frozenset({_S, _P}),
+    VDM2_FULL: frozenset({_S}),
     Status.PARTIAL.value: frozenset({_P}),
     VDM2_DECLARED_ONLY: frozenset({_P, _N, _NA}),
     VDM2_CODE_ONLY: frozenset({_P, _N, _NA}),
@@ -82,6 +87,8 @@ def computed_state(report: Report, verdict: Verdict) -> str:
         if (verdict.status is Status.NOT_SUPPORTED and not declared
                 and not report.transformer.given):
             return VDM2_UNDECLARED_UNCHECKED
+        if verdict.status is Status.SUPPORTED:
+            return VDM2_FULL
         return vdm2_state(report, verdict.status)
     return verdict.status.value
 
@@ -297,6 +304,7 @@ _QUALIFYING_PAREN = {
         r"\b(?:partial(?:ly)?|partly|limited|except|some|unclear|uncertain)\b|\?", re.I),
     Status.NOT_APPLICABLE: re.compile(r"\b(?:except|unclear|uncertain)\b|\?", re.I),
 }
+_VERSION_PAREN = re.compile(r"\bv\s*[12](?:\.0)?\b|\bversion\s*[12]\b", re.I)
 _FIRST_PAREN = re.compile(r"\(([^()]*)\)")
 _BENIGN_TAIL = re.compile(
     r"^(?:at\s+all|here|today|currently|yet|either|as\s+of\s+(?:now|today)|at\s+present"
@@ -394,8 +402,9 @@ def answer_value(text: str, names: str = "") -> tuple[Status, str] | None:
     if _tail_ok(rest, status, names) is not None:
         return None
     paren = _FIRST_PAREN.search(cleaned)
-    if paren and _QUALIFYING_PAREN[status].search(paren.group(1)):
-        return None
+    if paren and (_QUALIFYING_PAREN[status].search(paren.group(1))
+                  or _VERSION_PAREN.search(paren.group(1))):
+        return None  # "Yes (partially)", "Yes (v2)"
     return status, value[:end].strip()
 
 
@@ -769,6 +778,11 @@ def _read_line(doc: _Doc, number: int, body: str) -> str | None:
     # an answer under a question heading: "**No** - missing both", "Yes."
     if state.context and not state.answered:
         answered = answer_value(text, state.names)
+        named = {c for c in mentions(clean(body)) if c.startswith("vdm")}
+        asked_vdm = {c for c in state.context if c.startswith("vdm")}
+        if answered is not None and asked_vdm and named and not named & asked_vdm:
+            # "Does it have VDM support?" answered "Yes - VDM v2 via record events"
+            return "the answer names another VDM version than the question"
         if answered is not None:
             doc.claim(number, state.context, answered[0], text)
             return None
@@ -971,7 +985,8 @@ def _header(doc: _Doc, number: int, cells: list[str]) -> _Table:
 
 
 __all__ = [
-    "CAPABILITY_TITLES", "COMPATIBLE", "Checked", "Claim", "Explained", "Parsed", "Skip",
-    "answer_value", "capability_in", "classify", "clean", "compatible", "computed_state",
-    "parse_claims", "parse_document", "skeleton", "verifiable",
+    "CAPABILITY_TITLES", "COMPATIBLE", "VDM2_FULL", "VDM2_UNDECLARED_UNCHECKED", "Checked",
+    "Claim", "Explained", "Parsed", "Skip", "answer_value", "capability_in", "classify",
+    "clean", "compatible", "computed_state", "parse_claims", "parse_document", "skeleton",
+    "verifiable",
 ]
