@@ -130,6 +130,15 @@ def test_qualifiers_lists_and_conclusions(line: str, expected: list[tuple[str, S
     ("## Is RETL supported at all?\n\nYes, but only for `identify` rows.", []),
     ("- RETL: Supported?", []),
     ("- RETL: ✅ / ❌", []),
+    ("- VDM v2 is not fully supported", []),
+    ("- The Acme destination does not fully support VDM v2", []),
+    ("- RETL is not supported yet.", [("retl", N)]),
+    ("- RETL isn't supported.", [("retl", N)]),
+    ("- Both RETL and the JSON Mapper are supported.", [("retl", S), ("json_mapper", S)]),
+    ("**Batch Support**: RETL events are batched", []),
+    ("**RETL Handling**: None", []),
+    ("**Record Event Support (VDM v2)**: No", []),
+    ("- VDM v1 flag: false", []),
     ("- **VDM support**: Yes (v2)", []),
     ("### Does it have vdm support?\n\n**Yes** - VDM v2 via record events", []),
     ("### Does it have vdm support?\n\n**Yes** - the VDM flag is set", [("vdm_v1", S)]),
@@ -155,8 +164,8 @@ def test_skipped_lines_say_why() -> None:
     assert reasons[5] == (("json_mapper",), "qualifying label 'JSON Mapper only'")
     assert reasons[7] == (("retl",), "inside a fenced code block")
     assert [(c.line, c.capability, c.words) for c in parsed.claims] == [
-        (5, "vdm_v1", "no VDM v1 or VDM v2 support"),
-        (5, "vdm_v2", "no VDM v1 or VDM v2 support"),
+        (5, "vdm_v1", "no VDM v1 or v2 support"),
+        (5, "vdm_v2", "no VDM v1 or v2 support"),
     ]
 
 

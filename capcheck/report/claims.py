@@ -5,31 +5,39 @@ not applicable", with the line and the words it was read from. Precision comes f
 line yields a claim only when a capability is the *subject* of a support statement;
 anything else that merely names a capability is skipped, with the reason (``--explain``).
 
-Shapes read (case, emphasis, backticks and emoji ✅ ❌ ⚠️ do not matter):
+Shapes read (case, emphasis, backticks, link targets and emoji ✅ ❌ ⚠️ do not matter):
 
 - labelled lines whose label is the capability: ``**RETL (Reverse ETL) Support**: **Not
-  Supported**``, ``- VDM v1/v2: not supported`` (one claim per capability named);
-- labels or bullets that are support statements: ``- **Does not support RETL**: ...``,
+  Supported**``, ``- VDM v1/v2: not supported`` (one claim per capability named), also
+  when the value is a statement (``**RETL Support**: The destination does not support
+  RETL.``), and inverted ones (``**Not supported:** VDM v1, VDM v2``);
+- labels, bullets, bold text and prose sentences that are support statements whose
+  subject is the capability or the destination: ``- **Does not support RETL**: ...``,
   ``- No VDM v1 or VDM v2 support``, ``Neither VDM v1 nor v2``, ``- ❌ VDM v2``,
-  ``**RETL is NOT supported** for the Dub destination.``, ``VDM v2 — partially supported``;
+  ``**RETL is NOT supported** for the Dub destination.``, ``VDM v2 — partially
+  supported``, ``The Dub destination does not support RETL.``;
 - a qualifying label is not a claim, its value may be: ``**JSON Mapper only**: no VDM v1
   or v2 support`` gives VDM v1 and VDM v2 "not supported" and nothing for the JSON Mapper;
 - premise and conclusion: ``Does NOT have `supportsVisualMapper: true`, so VDM v1 is not
-  supported`` gives the conclusion only;
-- answers under a question (``### Does it have vdm v2 support?``, ``## RETL Support``,
-  ``**Is RETL supported?**`` on a line of its own): the first of ``**Supported**: Yes``,
-  ``**No** - ...``, ``Yes.``, ``✅ Partial`` in that section; an inline
-  ``**Is RETL supported?** No`` is read too;
+  supported`` and ``Because RETL is unavailable, the JSON Mapper is not applicable`` give
+  the conclusion only;
+- answers to a question about support (a heading such as ``### Does it have vdm v2
+  support?`` or ``## RETL Support``, a label with no value, a question line): the first
+  of ``**Supported**: Yes``, ``**No** - ...``, ``Yes.``, ``✅ Partial``, ``**A:** No`` in
+  that section; a question with its answer on the same line (``**Is RETL supported?**
+  No``, ``## Is VDM v2 supported? No``, ``## RETL Support: ✅``);
 - tables: ``| VDM v2 | ❌ No |`` (the answer column is the only other column or the one
-  headed Supported/Status/...), and one-row tables headed by capabilities;
-- sentences of prose whose subject is the capability or the destination:
-  ``The Dub destination does not support RETL.``
+  headed Supported/Status/...), question rows, and one-row tables headed by capabilities.
 
-Not read (skipped with a reason): negations about something else where the capability
-is only the setting (``No batching happens in the RETL path``, ``Device mode is not
+Not read (skipped with a reason): negations about something else where the capability is
+only the setting (``No batching happens in the RETL path``, ``Device mode is not
 supported for RETL``, ``RETL events are not deduplicated``), statements restricted to a
-scope (``RETL is not supported in device mode``), questions, premises, text in
-parentheses or fenced code.
+scope or qualified (``RETL is not supported in device mode``, ``Yes, but only for ...``,
+``Supported (declared only)``, ``Yes (v2)``), other subjects (``The SDK does not support
+VDM v1``), questions without an answer, premises, checklists (a ticked box may mean
+"reviewed"), tables of several destinations, parentheses and fenced code.
+
+Claims are compared with computed states through ``COMPATIBLE`` (the table in README.md).
 """
 
 from __future__ import annotations
@@ -206,6 +214,7 @@ class Skeleton:
 
     text: str
     caps: tuple[str, ...]
+    words: tuple[str, ...] = ()  # each mention as written
 
 
 def mentions(text: str) -> list[str]:
@@ -215,6 +224,7 @@ def mentions(text: str) -> list[str]:
 def skeleton(text: str) -> Skeleton:
     out: list[str] = []
     caps: list[str] = []
+    words: list[str] = []
     pos = 0
     while True:
         match = _MENTION.search(text, pos)
@@ -225,6 +235,7 @@ def skeleton(text: str) -> Skeleton:
         out.append(text[pos:match.start()])
         out.append(f"{_TOKEN}{len(caps)}")
         caps.append(cap)
+        words.append(match.group(0))
         pos = match.end()
         if cap.startswith("vdm"):
             while True:
@@ -233,9 +244,10 @@ def skeleton(text: str) -> Skeleton:
                     break
                 out.append(more.group(1) + f"{_TOKEN}{len(caps)}")
                 caps.append(f"vdm_v{more.group(2)}")
+                words.append(more.group(0)[len(more.group(1)):])
                 pos = more.end()
     out.append(text[pos:])
-    return Skeleton("".join(out), tuple(caps))
+    return Skeleton("".join(out), tuple(caps), tuple(words))
 
 
 def capability_in(text: str) -> str | None:
@@ -420,10 +432,10 @@ def _caps_in(sk: Skeleton, span: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sk.caps[i] for i in idx))
 
 
-def _restore(sk: Skeleton, original: str, span: str) -> str:
-    """The words of ``span`` with capability tokens shown as written (approximately)."""
-    del original
-    titles = {i: CAPABILITY_TITLES[c] for i, c in enumerate(sk.caps)}
+def _restore(sk: Skeleton, span: str) -> str:
+    """The words of ``span`` with each capability token shown as written."""
+    titles = {i: sk.words[i] if i < len(sk.words) else CAPABILITY_TITLES[c]
+              for i, c in enumerate(sk.caps)}
     return re.sub(_TOKEN + r"(\d+)", lambda m: titles[int(m.group(1))], span).strip()
 
 
@@ -484,13 +496,13 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
     if conclusion:
         tail = text[conclusion[-1].end():]
         if _caps_in(sk, tail):
-            return classify(Skeleton(tail, sk.caps), names)
+            return classify(Skeleton(tail, sk.caps, sk.words), names)
         return "premise of a conclusion about something else"
     premise = _LEADING_PREMISE.match(text)
     if premise:
         main = text[premise.end():]
         if _caps_in(sk, main):
-            return classify(Skeleton(main, sk.caps), names)
+            return classify(Skeleton(main, sk.caps, sk.words), names)
         return "premise of a statement about something else"
     if text and text[0] in _MARKS:
         return _marked(sk, text, names)
@@ -504,7 +516,7 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
             answered = answer_value(groups["answer"] or groups["word"] or "", names)
             if answered is None:
                 return "the answer after the capability is qualified or unclear"
-            return Reading(caps, answered[0], _restore(sk, "", text))
+            return Reading(caps, answered[0], _restore(sk, text))
         if not _subject_ok(groups.get("subj"), names):
             return "the subject is something other than the destination"
         rest = text[match.end():]
@@ -514,7 +526,7 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
         problem = _tail_ok(rest, status, names)
         if problem is not None:
             return problem
-        return Reading(caps, status, _restore(sk, "", text[:match.end()]))
+        return Reading(caps, status, _restore(sk, text[:match.end()]))
     if text.startswith(_TOKEN) or re.match(rf"^(?:the\s+)?{_LIST}", text, re.I):
         return "the capability is not the subject of a support statement"
     return "the capability is only the setting, not the subject"
@@ -526,13 +538,13 @@ def _marked(sk: Skeleton, text: str, names: str) -> Reading | str:
     rest = text[1:].strip()
     title = _TITLE.match(rest)
     if title:
-        return Reading(_caps_in(sk, title.group("list")), mark, _restore(sk, "", text))
-    reading = classify(Skeleton(rest, sk.caps), names)
+        return Reading(_caps_in(sk, title.group("list")), mark, _restore(sk, text))
+    reading = classify(Skeleton(rest, sk.caps, sk.words), names)
     if isinstance(reading, str):
         return reading
     if reading.status is not mark:
         return "the mark and the words disagree"
-    return Reading(reading.caps, mark, _restore(sk, "", text[:1] + " " + reading.words))
+    return Reading(reading.caps, mark, _restore(sk, text[:1] + " " + reading.words))
 
 
 def _stance(shape: str, groups: dict[str, str | None]) -> Status | None:
@@ -566,8 +578,8 @@ def _stance(shape: str, groups: dict[str, str | None]) -> Status | None:
             return None
         if groups.get("aux") and not negative:
             return None  # "does support" is emphatic prose, rare: abstain
-    if negative and partial:
-        return None
+    if negative and (partial or "fully" in adv or "also" in adv):
+        return None  # "not fully supported" is neither yes nor no
     if negative:
         return Status.NOT_SUPPORTED
     return Status.PARTIAL if partial else Status.SUPPORTED
@@ -593,7 +605,7 @@ def question_caps(sk: Skeleton, names: str = "") -> tuple[tuple[str, ...], str] 
         return None
     body = match.group("body")
     body = re.sub(r"^there\s+(?:any\s+)?", "", body, flags=re.I)
-    reading = classify(Skeleton(body, sk.caps), names)
+    reading = classify(Skeleton(body, sk.caps, sk.words), names)
     if isinstance(reading, Reading) and reading.status is Status.SUPPORTED:
         return reading.caps, match.group("after")
     return None
@@ -808,7 +820,7 @@ def _statement(doc: _Doc, number: int, text: str) -> str | None:
             answered = answer_value(after, doc.state.names)
             if answered is None:
                 return "question with an unclear answer"
-            doc.claim(number, caps, answered[0], f"{_restore(sk, '', sk.text)} {answered[1]}")
+            doc.claim(number, caps, answered[0], f"{_restore(sk, sk.text)} {answered[1]}")
             return None
         reading = classify(sk, doc.state.names)
         if isinstance(reading, str):
