@@ -2,7 +2,7 @@
 
 One block per document, lines in document order::
 
-    docs/dub.md: destination dub: 2 claims read, 3 lines skipped
+    docs/dub.md: destination dub: 1 claim read, 1 line skipped
       docs/dub.md:5: read RETL: not supported from "RETL is NOT supported" (agrees with
       computed not supported)
       docs/dub.md:9: skipped RETL: the capability is only the setting, not the subject:
@@ -47,13 +47,18 @@ def _titles(caps: Iterable[str]) -> str:
     return ", ".join(CAPABILITIES.get(c, c) for c in caps)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def render(documents: Iterable[Explained]) -> str:
     out: list[str] = []
     for doc in documents:
         name = escape(doc.file)
         target = f"destination {escape(doc.destination)}" if doc.destination else \
             "no matching destination"
-        summary = f"{len(doc.checked)} claims read, {len(doc.skipped)} lines skipped"
+        summary = (f"{_count(len(doc.checked), 'claim')} read, "
+                   f"{_count(len(doc.skipped), 'line')} skipped")
         note = f" ({doc.note})" if doc.note else ""
         out.append(f"{name}: {target}: {summary}{note}")
         entries: list[tuple[int, int, str]] = []
