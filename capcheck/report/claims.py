@@ -259,7 +259,7 @@ def capability_in(text: str) -> str | None:
 # --- grammar ----------------------------------------------------------------------------
 
 _T = _TOKEN + r"\d+"
-_JOIN = r"\s*(?:,\s*(?:and|or|nor)?|/|&|\band\b|\bor\b|\bnor\b|\+)\s*"
+_JOIN = r"\s*(?:,\s*(?:and|or|nor)?|/|&|\band\b|\bor\b|\bnor\b|\+|\|)\s*"
 _LIST = rf"(?:(?:either|neither|both)\s+)?(?:the\s+)?{_T}(?:{_JOIN}(?:the\s+)?{_T})*"
 _HEAD = (r"(?:support(?:\s+status)?|status|functionality|capability|capabilities|"
          r"integration|compatibility|feature|availability|mode)")
@@ -425,6 +425,7 @@ class Reading:
     caps: tuple[str, ...]
     status: Status
     words: str
+    pronoun: bool = False  # the subject is "it" / "this"
 
 
 def _caps_in(sk: Skeleton, span: str) -> tuple[str, ...]:
@@ -517,7 +518,8 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
             if answered is None:
                 return "the answer after the capability is qualified or unclear"
             return Reading(caps, answered[0], _restore(sk, text))
-        if not _subject_ok(groups.get("subj"), names):
+        subject = groups.get("subj")
+        if not _subject_ok(subject, names):
             return "the subject is something other than the destination"
         rest = text[match.end():]
         status = _stance(shape, groups)
@@ -526,7 +528,8 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
         problem = _tail_ok(rest, status, names)
         if problem is not None:
             return problem
-        return Reading(caps, status, _restore(sk, text[:match.end()]))
+        pronoun = (subject or "").lower() in ("it", "this")
+        return Reading(caps, status, _restore(sk, text[:match.end()]), pronoun)
     if text.startswith(_TOKEN) or re.match(rf"^(?:the\s+)?{_LIST}", text, re.I):
         return "the capability is not the subject of a support statement"
     return "the capability is only the setting, not the subject"
@@ -660,6 +663,7 @@ class _State:
     names: str = ""
     context: tuple[str, ...] = ()  # capabilities the current question asks about
     answered: bool = False
+    prose: bool = False  # the current line is a plain paragraph line
 
 
 class _Doc:
@@ -753,6 +757,12 @@ def _heading(doc: _Doc, number: int, title: str) -> None:
             doc.claim(number, inline[0], answered[0], f"{clean(title)}")
         return
     caps = asked[0] if asked and not asked[1] else title_caps(sk)
+    if caps is None and asked is None:
+        reading = classify(sk, doc.state.names)  # "## ✅ RETL supported"
+        if isinstance(reading, Reading) and not reading.pronoun:
+            doc.state.context, doc.state.answered = (), False
+            doc.claim(number, reading.caps, reading.status, reading.words)
+            return
     doc.state.context, doc.state.answered = caps or (), False
     if caps:
         doc.skip(number, list(caps), "heading: the first answer below is read as the claim")
@@ -767,6 +777,7 @@ def _line(doc: _Doc, number: int, raw: str) -> None:
         return
     is_list = bool(_LIST_MARK.match(raw))
     body = _LIST_MARK.sub("", raw, count=1) if is_list else _QUOTE.sub("", raw, count=1)
+    doc.state.prose = not is_list and not body.lstrip().startswith(("**", "__"))
     all_caps = mentions(clean(body))
     before = len(doc.parsed.claims)
     reason = _read_line(doc, number, body)
@@ -831,6 +842,9 @@ def _statement(doc: _Doc, number: int, text: str) -> str | None:
                 part = classify(skeleton(segment), doc.state.names)
                 if isinstance(part, Reading):
                     reading = part
+        if isinstance(reading, Reading) and reading.pronoun and (doc.state.prose or index):
+            # "The SDK is small. It does not support RETL.": "it" may not be the destination
+            reading = "the subject 'it' may be something other than the destination"
         if isinstance(reading, Reading):
             doc.claim(number, reading.caps, reading.status, reading.words)
             return None
@@ -916,7 +930,7 @@ def _cells(line: str) -> list[str]:
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [c.strip() for c in re.split(r"(?<!\\)\|", inner)]
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
 
 
 def _table_line(doc: _Doc, number: int, line: str, table: _Table | None) -> _Table | None:
