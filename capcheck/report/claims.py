@@ -171,7 +171,6 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _VDM_VERSIONS = re.compile(
     r"\b(vdm|visual\s+(?:data\s+)?mapper)\s*\(\s*(v?\s*[12](?:\s*(?:/|,|&|or|and)\s*"
     r"v?\s*[12])*)\s*\)", re.I)
-_PAREN = re.compile(r"\s*\([^()]*\)")
 _SPACES = re.compile(r"\s+")
 
 
@@ -186,10 +185,26 @@ def clean(text: str) -> str:
 
 
 def _drop_parens(text: str) -> str:
-    previous = None
-    while previous != text:
-        previous, text = text, _PAREN.sub("", text)
-    return text
+    """``text`` without its balanced parentheses (and the spaces before them)."""
+    if "(" not in text:
+        return text
+    spans: list[tuple[int, int]] = []  # outermost matched pairs, in order
+    opened: list[int] = []
+    for i, char in enumerate(text):
+        if char == "(":
+            opened.append(i)
+        elif char == ")" and opened:
+            start = opened.pop()
+            while spans and spans[-1][0] >= start:  # an inner pair inside this one
+                spans.pop()
+            spans.append((start, i + 1))
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out.append(text[pos:start].rstrip())
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # --- capability mentions ----------------------------------------------------------------
@@ -622,6 +637,7 @@ def title_caps(sk: Skeleton) -> tuple[str, ...] | None:
 
 # --- lines ------------------------------------------------------------------------------
 
+_LONGEST_LINE = 1000  # a line this long is a paragraph of prose, never one claim
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _LIST_MARK = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
@@ -725,6 +741,10 @@ def parse_document(text: str) -> Parsed:
             continue
         stripped = raw.strip()
         if not stripped:
+            continue
+        if len(stripped) > _LONGEST_LINE:
+            doc.skip(number, sorted(set(mentions(clean(stripped[:_LONGEST_LINE])))),
+                     f"line longer than {_LONGEST_LINE} characters")
             continue
         if stripped.startswith("|"):
             table = _table_line(doc, number, stripped, table)
