@@ -637,7 +637,7 @@ def title_caps(sk: Skeleton) -> tuple[str, ...] | None:
 
 # --- lines ------------------------------------------------------------------------------
 
-_LONGEST_LINE = 1000  # a line this long is a paragraph of prose, never one claim
+_LONGEST_LINE = 2000  # a line this long is a paragraph of prose, never one claim
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _LIST_MARK = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
