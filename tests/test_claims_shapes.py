@@ -330,3 +330,21 @@ def test_a_single_file_with_no_report_is_exit_2(
     assert main(["docs", "--verify-claims", str(doc), str(MOENGAGE_DEFS)]) == 2
     assert f"{doc}: no RETL report recognised (1 Markdown file, none states" in \
         capsys.readouterr().err
+
+
+def test_random_markdown_never_breaks_the_reader() -> None:
+    import random
+
+    atoms = ["RETL", "VDM v1", "VDM v2", "v2", "JSON Mapper", "**", "`", "(", ")", ":", "|",
+             "-", "—", "✅", "❌", "⚠️", "not", "no", "supported", "is", "does", "support",
+             "the", "destination", "so", ",", ".", "?", "Yes", "No", "# ", "## ", "- ",
+             "> ", "```", "\n", "[x] ", "Q:", "A:", "\\|", "\x1b", "\u202e", "\ue000"]
+    rng = random.Random(9)
+    for _ in range(400):
+        text = "".join(rng.choice(atoms) + rng.choice(["", " "])
+                       for _ in range(rng.randint(1, 60)))
+        parsed = parse_document(text)
+        lines = text.splitlines()
+        for claim in parsed.claims:
+            assert claim.status in CLAIMABLE
+            assert claim.text == lines[claim.line - 1].strip()

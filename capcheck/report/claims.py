@@ -163,9 +163,9 @@ _MARK_YES = "\u2705\u2714\u2611\U0001F7E2"
 _MARK_NO = "\u274c\u274e\u2716\u2717\u2718\U0001F6AB\u26d4\U0001F534"
 _MARK_PARTIAL = "\u26a0\U0001F7E1\U0001F7E0"
 _MARKS = _MARK_YES + _MARK_NO + _MARK_PARTIAL
-# variation selectors, joiners, control characters and bidirectional marks
+# our token character, variation selectors, joiners, control characters, bidi marks
 _INVISIBLE = re.compile(
-    r"[\ufe0f\u200d\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    r"[\ue000\ufe0f\u200d\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _EMPHASIS = re.compile(r"\*+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])|~~|`")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _VDM_VERSIONS = re.compile(
