@@ -308,8 +308,9 @@ _SUPPORT_COLUMNS = frozenset({
 })
 
 _CONCLUSION = re.compile(
-    r"(?:^|[,;:\u2013\u2014-]\s*|\s)(?:and\s+)?(?:so|therefore|hence|thus|which\s+means"
-    r"(?:\s+that)?|this\s+means(?:\s+that)?|meaning(?:\s+that)?|consequently)\b[,\s]*",
+    r"(?:^|(?P<punct>[,;:\u2013\u2014-])\s*|\s)(?:and\s+)?(?P<word>so|therefore|hence|thus"
+    r"|which\s+means(?:\s+that)?|this\s+means(?:\s+that)?|meaning(?:\s+that)?"
+    r"|consequently)\b[,\s]*",
     re.I,
 )
 _LEADING_PREMISE = re.compile(
@@ -482,6 +483,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         # RETL is not supported / VDM v2 partially supported / RETL support is not available
         ("subject", re.compile(
             rf"^(?:the\s+)?(?P<list>{_LIST}){_GENERIC_HEAD}\s*(?:(?:is|are)\s*)?"
+            rf"(?:(?:therefore|thus|hence|consequently|also|still|likewise|then)\s+)?"
             rf"(?:{neg}\s*)?(?:(?P<adv>fully|partially|partly|only\s+partially|currently|also)"
             rf"\s+)?{_PRED}\b", re.I)),
         # (The Dub destination) does not support RETL / supports VDM v1 / has no VDM v2 support
@@ -510,10 +512,14 @@ def classify(sk: Skeleton, names: str = "") -> Reading | str:
         return "names no capability"
     conclusion = list(_CONCLUSION.finditer(text))
     if conclusion:
-        tail = text[conclusion[-1].end():]
+        last = conclusion[-1]
+        tail = text[last.end():]
         if _caps_in(sk, tail):
             return classify(Skeleton(tail, sk.caps, sk.words), names)
-        return "premise of a conclusion about something else"
+        adverb = (last.start() > 0 and not last.group("punct")
+                  and last.group("word").lower() != "so")
+        if not adverb:  # "X is therefore not applicable" is one clause
+            return "premise of a conclusion about something else"
     premise = _LEADING_PREMISE.match(text)
     if premise:
         main = text[premise.end():]
@@ -761,7 +767,11 @@ def parse_claims(text: str) -> list[Claim]:
     return parse_document(text).claims
 
 
+_SECTION_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[A-Za-z])[.)]\s+|^\s*\d+(?:\.\d+)+\s+")
+
+
 def _heading(doc: _Doc, number: int, title: str) -> None:
+    title = _SECTION_NUMBER.sub("", title, count=1)  # "## 1. Is RETL supported?"
     sk = skeleton(_drop_parens(clean(title)))
     asked = question_caps(sk, doc.state.names)
     pair = _split_label(title)
@@ -913,7 +923,7 @@ def _labelled(doc: _Doc, number: int, label: str, value: str) -> str | None:
         if value_text:
             _statement(doc, number, value_text)
         return label_reason
-    listed = title_caps(skeleton(value_text)) if value_text else None
+    listed = title_caps(skeleton(value_text.rstrip(" .;!"))) if value_text else None
     if listed:  # "**Not supported:** VDM v1, VDM v2"
         answered = answer_value(label, state.names)
         if answered is not None and answered[1].lower() == label_plain.lower().strip(" ?"):
