@@ -9,7 +9,7 @@ where the claim must be read; ``=text`` means the whole line is ``text``, a fina
 the Nth of several lines with that text); ``shape`` names the style (label, bullet,
 table, question, emoji, bold, multi, premise, qualifier, prose). Lines starting with
 ``#`` are comments. A document with an empty sidecar must yield no claim at all.
-Documents 56-65 were written "blind" (their sidecars before the reader ran on them).
+Documents 56-68 were written "blind" (their sidecars before the reader ran on them).
 
 Precision = correct claims read / claims read; recall = expected claims read / expected
 claims, over every shape and over the labelled shapes (all but ``prose``). Used by
