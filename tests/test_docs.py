@@ -233,7 +233,7 @@ def test_answers_under_question_headings(
 @pytest.mark.parametrize(
     "text",
     [
-        "The destination does not support RETL at all.",  # prose is not parsed
+        "Since RETL is not supported, the following analysis applies.",  # a premise
         "- RETL requires warehouse source type support",
         "- **Note**: `warehouse` is not included, confirming no RETL support.",
         "- **VDM V2**: Unknown",

@@ -8,7 +8,9 @@
 - ``capcheck docs --verify-claims DIR [PATH...]`` reads hand-written reports (*.md) under
   DIR, compares every stated claim with the computed verdict and prints each
   contradiction as ``file:line: <claim> contradicts computed <verdict>`` with the
-  evidence. Exit 1 on any contradiction, 0 when all agree, 2 on usage or input errors.
+  evidence. Exit 1 on any contradiction, 0 when all agree, 2 on usage or input errors
+  (including a DIR or file in which no report is recognised). ``--explain`` also prints
+  every claim read and every line naming a capability that was skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare the claims of hand-written RETL reports (*.md under DIR, or one file) "
              "with the computed verdicts",
     )
+    parser.add_argument(
+        "--explain", action="store_true",
+        help="with --verify-claims: print every claim read (file:line, capability, stance, "
+             "words) and every line naming a capability that was skipped, with why",
+    )
 
 
 def _usage(message: str) -> int:
@@ -46,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.verify_claims.exists():
             return _usage(f"{args.verify_claims}: no such file or directory")
         return _verify(args)
+    if getattr(args, "explain", False):
+        return _usage("--explain needs --verify-claims DIR")
     if args.out is None:
         return _usage("--out DIR is required (or use --verify-claims DIR)")
     if args.out.exists() and not args.out.is_dir():
@@ -91,6 +100,15 @@ def _verify(args: argparse.Namespace) -> int:
         return result
     print_errors(result.errors)
     verification = docsgen.verify_claims(args.verify_claims, result.reports)
+    if args.explain:
+        from capcheck.render import claims_explain
+
+        sys.stdout.write(claims_explain.render(verification.explained))
+    if verification.documents == 0 and not verification.errors:
+        files = verification.files
+        found = (f"{files} Markdown file{'' if files == 1 else 's'}, none states a "
+                 "capability claim" if files else "no Markdown (*.md) file")
+        return _usage(f"{args.verify_claims}: no RETL report recognised ({found})")
     for contradiction in verification.contradictions:
         sys.stdout.write("\n".join(contradiction.lines()) + "\n")
     for error in verification.errors:

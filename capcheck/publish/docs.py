@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck.model import Report, Status, Verdict
-from capcheck.report.claims import CAPABILITY_TITLES, Claim, parse_claims
+from capcheck.report.claims import (
+    CAPABILITY_TITLES,
+    COMPATIBLE,
+    Checked,
+    Claim,
+    Explained,
+    compatible,
+    computed_state,
+    parse_document,
+    verifiable,
+)
 from capcheck.report.matrix import Matrix, Row, build
 
 INDEX = "index.md"
@@ -167,16 +177,14 @@ class Verification:
     checked: int = 0  # claims compared with a verdict
     unverifiable: int = 0  # claims whose verdict is unknown or was not evaluated
     documents: int = 0  # documents with at least one claim
-
-
-_NO_ANSWER = frozenset({Status.NOT_SUPPORTED, Status.NOT_APPLICABLE})
+    files: int = 0  # Markdown files read
+    explained: list[Explained] = field(default_factory=list)
 
 
 def agrees(claimed: Status, computed: Status) -> bool:
-    """"Not supported" and "not applicable" both mean "cannot be used" and agree."""
-    if claimed in _NO_ANSWER:
-        return computed in _NO_ANSWER
-    return claimed is computed
+    """Plain agreement of two statuses ("not supported" and "not applicable" agree);
+    VDM v2 partial states are compared with ``claims.compatible`` instead."""
+    return claimed in COMPATIBLE.get(computed.value, frozenset())
 
 
 def _key(text: str) -> str:
@@ -238,17 +246,22 @@ def markdown_files(root: Path) -> list[Path]:
 
 
 def verify_claims(root: Path, reports: Sequence[Report]) -> Verification:
+    """Compare the claims of every Markdown file under ``root`` with the verdicts."""
     result = Verification()
     for path in markdown_files(root):
         shown = path.as_posix()
+        result.files += 1
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             result.errors.append(f"{shown}: cannot read: {reason}")
             continue
-        claims = parse_claims(text)
-        if not claims:
+        parsed = parse_document(text)
+        explained = Explained(shown, None, skipped=parsed.skipped)
+        result.explained.append(explained)
+        if not parsed.claims:
+            explained.note = "no claims read"
             continue
         result.documents += 1
         report = match_report(path, text, reports)
@@ -259,20 +272,34 @@ def verify_claims(root: Path, reports: Sequence[Report]) -> Verification:
                 f"{shown}:1: no audited destination matches this report ({about}); "
                 "name it `# <Display Name> RETL ...` or `<folder>/retl.md`"
             )
+            explained.note = "no audited destination matches"
+            explained.checked = [Checked(c, "not compared") for c in parsed.claims]
             continue
-        for claim in claims:
-            verdict = report.verdict(claim.capability)
-            if verdict is None or verdict.status is Status.UNKNOWN:
-                result.unverifiable += 1
-                continue
-            result.checked += 1
-            if not agrees(claim.status, verdict.status):
-                result.contradictions.append(Contradiction(shown, claim, verdict))
+        explained.destination = report.destination
+        for claim in parsed.claims:
+            explained.checked.append(Checked(claim, _compare(result, shown, claim, report)))
     return result
 
 
+def _compare(result: Verification, shown: str, claim: Claim, report: Report) -> str:
+    verdict = report.verdict(claim.capability)
+    if verdict is None:
+        result.unverifiable += 1
+        return "not verifiable (capability not evaluated)"
+    state = computed_state(report, verdict)
+    if not verifiable(report, verdict):
+        result.unverifiable += 1
+        return f"not verifiable (computed {state})"
+    result.checked += 1
+    if claim.status in compatible(report, verdict):
+        return f"agrees with computed {state}"
+    result.contradictions.append(Contradiction(shown, claim, verdict))
+    return f"contradicts computed {state}"
+
+
 __all__ = [
-    "CAPABILITY_TITLES", "Contradiction", "Generated", "Verification", "agrees", "check",
+    "CAPABILITY_TITLES", "Checked", "Contradiction", "Explained", "Generated", "Verification",
+    "agrees", "check",
     "generate", "generated_looking", "match_report", "verify_claims",
     "write",
 ]
