@@ -72,6 +72,8 @@ RULE_MODULES: list[str] = [
     "undefined_setting_key",  # CAP108
     "unknown_key",  # CAP109
     "message_types_for_unoffered_mode",  # CAP110
+    "connection_modes_missing",  # CAP111
+    "default_config_missing",  # CAP112
 ]
 
 
