@@ -153,16 +153,6 @@ GOOD = '{"name": "OK", "config": {"supportedSourceTypes": ["warehouse"]}}'
         ({"db-config.json": '{"name": "X",\n "config": {\n'},
          "bad/db-config.json:3:1: invalid JSON: Expecting property name enclosed in double quotes"),
         ({"schema.json": "{}"}, "bad/db-config.json: missing db-config.json"),
-        ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
-         "bad/db-config.json:2:3: expected a list of strings, found a string"),
-        ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
-         "bad/db-config.json:1:58: expected a string, found a number"),
-        ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
-         "bad/db-config.json:1:26: `supportsVisualMapper` must be true or false, found a string"),
-        ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
-         "bad/db-config.json:1:26: expected a list or an object, found a number"),
-        ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: expected a JSON object"),
-        ({"db-config.json": '{"name": "X"}'}, "bad/db-config.json:1:1: `config` is missing"),
         ({"db-config.json": b'{"name": "\xff"}'}, "bad/db-config.json:1: not valid UTF-8"),
         ({"db-config.json": GOOD, "ui-config.json": "{oops"},
          "bad/ui-config.json:1:2: invalid JSON"),
@@ -185,6 +175,44 @@ def test_bad_input_is_one_line_exit_2_and_others_still_audited(
     doc = json.loads(out)
     assert "good" in [r["destination"] for r in doc["reports"]]
     assert len(doc["errors"]) == 1
+
+
+# These used to drop the destination with exit 2; a field of the wrong shape now
+# degrades only what depends on it (tests/test_fidelity_degradation.py has the details).
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
+         "bad/db-config.json:2:3: /config/supportedSourceTypes: expected a list of strings, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
+         "bad/db-config.json:1:58: /config/supportedSourceTypes/1: expected a string, found a number"),
+        ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
+         "bad/db-config.json:1:26: /config/supportsVisualMapper: `supportsVisualMapper` must be true or false, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
+         "bad/db-config.json:1:26: /config/supportedMessageTypes: expected a list or an object, found a number"),
+        ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: /: expected a JSON object"),
+        ({"db-config.json": '{"name": "X"}'}, "bad/db-config.json:1:1: /config: `config` is missing"),
+    ],
+)
+def test_wrong_field_is_one_line_exit_1_and_the_destination_still_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str | bytes], expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "defs"
+    write(root / "good" / "db-config.json", GOOD)
+    for name, text in files.items():
+        write(root / "bad" / name, text)
+    code, out, err = run(capsys, "audit", "defs", "--format", "json")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("defs/" + expected), lines[0]
+    doc = json.loads(out)
+    assert [r["destination"] for r in doc["reports"]] == ["bad", "good"]
+    assert len(doc["errors"]) == 1
+    bad = doc["reports"][0]
+    assert "unknown" in {v["status"] for v in bad["verdicts"]}
 
 
 def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

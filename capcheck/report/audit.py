@@ -14,7 +14,13 @@ from pathlib import Path
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
 from capcheck.capabilities.pack import Capability, load_pack
-from capcheck.facts import SOURCE_TYPES, DestinationFacts, TransformerFacts, build_facts
+from capcheck.facts import (
+    SOURCE_TYPES,
+    DestinationFacts,
+    TransformerFacts,
+    build_facts,
+    problem_errors,
+)
 from capcheck.load.definitions import RawDefinition, discover, read_definition
 from capcheck.load.transformer import (
     Rebase,
@@ -43,7 +49,30 @@ class Loaded:
 class AuditResult:
     reports: list[Report]
     facts: list[DestinationFacts]
-    errors: list[LoadError]
+    errors: list[LoadError]  # unusable input, and fields of the wrong shape (kind "field")
+
+    @property
+    def unusable(self) -> list[LoadError]:
+        return unusable(self.errors)
+
+
+FIELD = "field"  # LoadError.kind of a field of the wrong shape: reported, not fatal
+
+
+def unusable(errors: list[LoadError]) -> list[LoadError]:
+    """The errors that made some input unusable (a file that cannot be read or parsed,
+    a path that holds no definition), as opposed to fields of the wrong shape, whose
+    destination is still reported with the facts that depend on them unknown."""
+    return [e for e in errors if e.kind != FIELD]
+
+
+def exit_status(errors: list[LoadError]) -> int:
+    """2 when some input was unusable, 1 when only fields had the wrong shape, else 0."""
+    from capcheck import exitcodes
+
+    if unusable(errors):
+        return exitcodes.USAGE
+    return exitcodes.FINDINGS if errors else exitcodes.OK
 
 
 def default_paths(paths: Iterable[Path] | None) -> list[Path]:
@@ -100,6 +129,7 @@ def load(
                 if facts not in loaded.errors:
                     loaded.errors.append(facts)
                 continue
+            loaded.errors.extend(problem_errors(facts))
             facts.transformer = TransformerFacts(given=src is not None)
             if src is not None:
                 code = scan_destination(
@@ -148,7 +178,10 @@ def make_report(facts: DestinationFacts, capabilities: list[Capability]) -> Repo
         ),
         transformer=transformer_info(facts),
         source_types_location=facts.loc(SOURCE_TYPES),
-        extras={"mapper": BUNDLED[facts.name]} if facts.name in BUNDLED else {},
+        extras={
+            **({"mapper": BUNDLED[facts.name]} if facts.name in BUNDLED else {}),
+            **({"problems": facts.problems} if facts.problems else {}),
+        },
     )
 
 
