@@ -17,7 +17,7 @@ from typing import Any
 from capcheck.load.definitions import RawDefinition
 from capcheck.load.jsondoc import JsonDocument, pointer
 from capcheck.load.transformer import TransformerCode
-from capcheck.model import LoadError, Location
+from capcheck.model import Evidence, LoadError, Location
 
 CONFIG = "/config"
 SOURCE_TYPES = "/config/supportedSourceTypes"
@@ -51,6 +51,11 @@ class MessageTypeDecl:
 class TransformerFacts:
     given: bool
     code: TransformerCode | None = None  # None when not given or the checkout is unusable
+    # The transformer's handler alias that decided which folders were scanned
+    # ("SALESFORCE_OAUTH runs src/v0/destinations/salesforce (handler alias in ...)").
+    alias: Evidence | None = None
+    # Why no alias map was used (not in this tree, or unreadable); "" when it was read.
+    alias_note: str = ""
 
     @property
     def resolved_code(self) -> TransformerCode | None:

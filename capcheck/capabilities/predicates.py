@@ -133,13 +133,14 @@ def code_handles_event_type(facts: DestinationFacts, args: dict[str, Any]) -> Re
         return Result(None, _ev("no transformer code folder found for this destination", None))
     hits = code.handles(wanted)
     folders = ", ".join(code.shown_folders)
+    alias = (info.alias,) if info.alias is not None else ()
     if not hits:
         return Result(
             False,
-            _ev(f"no `{wanted}` event type handling in {folders} "
-                f"({code.files_scanned} files scanned)", None),
+            alias + _ev(f"no `{wanted}` event type handling in {folders} "
+                        f"({code.files_scanned} files scanned)", None),
         )
     return Result(
         True,
-        tuple(Evidence(f"handles `{wanted}`: {h.snippet}", h.location) for h in hits),
+        alias + tuple(Evidence(f"handles `{wanted}`: {h.snippet}", h.location) for h in hits),
     )
