@@ -307,7 +307,7 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
         if flag in config and not isinstance(config[flag], bool):
             reader.problems.append(FieldProblem(
                 f"{CONFIG}/{flag}", f"{CONFIG}/{flag}",
-                f"`{flag}` must be true or false, found {_type_name(config[flag])}",
+                f"expected true or false, found {_type_name(config[flag])}",
                 db.location(f"{CONFIG}/{flag}")))
 
     def optional(key: str, ptr: str, fn: Any, fallback: Any) -> Any:
@@ -367,19 +367,21 @@ def _object(value: Any, ptr: str, message: str) -> dict[str, Any]:
 
 def _config_problem(data: dict[str, Any]) -> str:
     config = data.get("config")
-    what = "missing" if "config" not in data else f"{_type_name(config)}, expected an object"
-    return f"`config` is {what}"
+    if "config" not in data:
+        return "missing (expected an object)"
+    return f"expected an object, found {_type_name(config)}"
 
 
 def _non_empty_string(value: Any, ptr: str) -> str:
     if not isinstance(value, str) or not value:
-        raise _TypeProblem(ptr, "`name` must be a non-empty string")
+        raise _TypeProblem(ptr, f"expected a non-empty string, found {_type_name(value)}"
+                           if value != "" else "must not be empty")
     return value
 
 
 def _string(value: Any, ptr: str) -> str:
     if not isinstance(value, str):
-        raise _TypeProblem(ptr, "`displayName` must be a string")
+        raise _TypeProblem(ptr, f"expected a string, found {_type_name(value)}")
     return value
 
 

@@ -193,15 +193,20 @@ def test_bad_input_is_one_line_exit_2_and_others_still_audited(
     "files, expected",
     [
         ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
-         "bad/db-config.json:2:3: /config/supportedSourceTypes: expected a list of strings, found a string"),
+         "bad/db-config.json:2:3: /config/supportedSourceTypes: "
+         "expected a list of strings, found a string"),
         ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
-         "bad/db-config.json:1:58: /config/supportedSourceTypes/1: expected a string, found a number"),
+         "bad/db-config.json:1:58: /config/supportedSourceTypes/1: "
+         "expected a string, found a number"),
         ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
-         "bad/db-config.json:1:26: /config/supportsVisualMapper: `supportsVisualMapper` must be true or false, found a string"),
+         "bad/db-config.json:1:26: /config/supportsVisualMapper: "
+         "expected true or false, found a string"),
         ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
-         "bad/db-config.json:1:26: /config/supportedMessageTypes: expected a list or an object, found a number"),
+         "bad/db-config.json:1:26: /config/supportedMessageTypes: "
+         "expected a list or an object, found a number"),
         ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: /: expected a JSON object"),
-        ({"db-config.json": '{"name": "X"}'}, "bad/db-config.json:1:1: /config: `config` is missing"),
+        ({"db-config.json": '{"name": "X"}'},
+         "bad/db-config.json:1:1: /config: missing (expected an object)"),
     ],
 )
 def test_wrong_field_is_one_line_exit_1_and_the_destination_still_reported(

@@ -135,10 +135,12 @@ def code_handles_event_type(facts: DestinationFacts, args: dict[str, Any]) -> Re
     folders = ", ".join(code.shown_folders)
     alias = (info.alias,) if info.alias is not None else ()
     if not hits:
+        # a "no" from folders found by name: say that the alias map was not used
+        note = _ev(info.alias_note, None) if info.alias_note else ()
         return Result(
             False,
             alias + _ev(f"no `{wanted}` event type handling in {folders} "
-                        f"({code.files_scanned} files scanned)", None),
+                        f"({code.files_scanned} files scanned)", None) + note,
         )
     return Result(
         True,
