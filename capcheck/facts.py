@@ -28,6 +28,9 @@ SECRET_KEYS = "/config/secretKeys"
 INCLUDE_KEYS = "/config/includeKeys"
 EXCLUDE_KEYS = "/config/excludeKeys"
 SYNC_BEHAVIOURS = "/config/syncBehaviours"
+# The one field of schema.json the facts depend on (which settings are required); named
+# with its file, since its pointer is into schema.json, not db-config.json.
+SCHEMA_REQUIRED = "schema.json#/configSchema/required"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class FieldProblem:
     def because(self) -> str:
         """``/config/x` has the wrong shape (expected ..., found ...)``, for evidence."""
         shown = self.pointer or "/"
+        if self.field == SCHEMA_REQUIRED:
+            shown = f"schema.json {shown}"
         return f"`{shown}` has the wrong shape ({self.message})"
 
 
@@ -241,20 +246,32 @@ def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
     return fields
 
 
-def _schema_keys(schema: JsonDocument | None) -> tuple[frozenset[str], frozenset[str]]:
-    if schema is None or not isinstance(schema.data, dict):
+def _schema_keys(
+    schema: JsonDocument | None, problems: list[FieldProblem]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The properties and required settings of schema.json; a wrong shape of either
+    container or of ``required`` is a problem on SCHEMA_REQUIRED (which settings are
+    required is then unknown)."""
+    def problem(ptr: str, message: str) -> tuple[frozenset[str], frozenset[str]]:
+        assert schema is not None
+        problems.append(FieldProblem(SCHEMA_REQUIRED, ptr, message, schema.location(ptr)))
         return frozenset(), frozenset()
+
+    if schema is None:
+        return frozenset(), frozenset()
+    if not isinstance(schema.data, dict):
+        return problem("", f"expected an object, found {_type_name(schema.data)}")
     root = schema.data.get("configSchema", schema.data)
+    root_ptr = "/configSchema" if "configSchema" in schema.data else ""
     if not isinstance(root, dict):
-        return frozenset(), frozenset()
+        return problem(root_ptr, f"expected an object, found {_type_name(root)}")
     props = root.get("properties")
-    required = root.get("required")
-    return (
-        frozenset(props) if isinstance(props, dict) else frozenset(),
-        frozenset(r for r in required if isinstance(r, str))
-        if isinstance(required, list)
-        else frozenset(),
-    )
+    required = root.get("required", [])
+    try:
+        names = _string_list(required, f"{root_ptr}/required")
+    except _TypeProblem as wrong:
+        return problem(wrong.ptr, wrong.message)
+    return frozenset(props) if isinstance(props, dict) else frozenset(), frozenset(names)
 
 
 # The flags capcheck types itself (any other flag a rule pack names is read as found).
@@ -334,7 +351,7 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
         for key, ptr in (("secretKeys", SECRET_KEYS), ("includeKeys", INCLUDE_KEYS),
                          ("excludeKeys", EXCLUDE_KEYS), ("syncBehaviours", SYNC_BEHAVIOURS))
     }
-    properties, required = _schema_keys(raw.schema)
+    properties, required = _schema_keys(raw.schema, reader.problems)
     return DestinationFacts(
         dir_name=raw.dir_name,
         path=str(raw.path),

@@ -252,3 +252,37 @@ def test_an_unparsable_file_is_still_cap001_exit_2_for_that_destination_only(
     assert main(["check", "defs"]) == 2
     out, _ = capsys.readouterr()
     assert " CAP001 invalid JSON" in out and "defs/example" not in out
+
+
+@pytest.mark.parametrize("schema, pointer", [
+    ({"configSchema": {"required": "apiKey"}}, "/configSchema/required"),
+    ({"configSchema": {"required": ["apiKey", 3]}}, "/configSchema/required/1"),
+    ({"configSchema": []}, "/configSchema"),
+    ([1], ""),
+])
+def test_schema_json_required_of_the_wrong_shape_leaves_only_required_unknown(
+    tmp_path: Path, transformer: Path, schema: Any, pointer: str
+) -> None:
+    folder, _ = write(tmp_path, BASE)
+    (folder / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    facts = build_facts(read_definition(folder))
+    assert not isinstance(facts, LoadError)
+    [problem] = facts.problems
+    assert problem.pointer == pointer and problem.location.file.endswith("schema.json")
+    [report] = run_audit([folder], transformer).reports
+    assert {v.capability: v.status.value for v in report.verdicts} == BASELINE
+    cc = report.connection_config
+    assert cc is not None and [s.key for s in cc.settings] == ["apiKey", "listId"]
+    assert [e.fact for e in cc.evidence if "unknown" in e.fact] == [
+        f"`schema.json {pointer or '/'}` has the wrong shape ({problem.message}), so whether "
+        "a setting is required is unknown"]
+
+
+def test_schema_json_required_when_fine_is_read(tmp_path: Path, transformer: Path) -> None:
+    folder, _ = write(tmp_path, BASE)
+    (folder / "schema.json").write_text(
+        json.dumps({"configSchema": {"required": ["apiKey"]}}), encoding="utf-8")
+    [report] = run_audit([folder], transformer).reports
+    cc = report.connection_config
+    assert cc is not None
+    assert [(s.key, s.required) for s in cc.settings] == [("apiKey", True), ("listId", False)]

@@ -127,6 +127,7 @@ def _connection_section(report: Report) -> list[str]:
         return ["Not applicable: RETL is not supported.", ""]
     unreadable = {p.field for p in report.extras.get("problems", ())}
     secret_unknown = "/config/secretKeys" in unreadable
+    required_unknown = "schema.json#/configSchema/required" in unreadable
     out = ["Settings of a warehouse connection (`destConfig.defaultConfig` + "
            "`destConfig.warehouse`):", ""]
     if cc.settings:
@@ -138,7 +139,8 @@ def _connection_section(report: Report) -> list[str]:
             out.append(
                 f"| `{s.key}` | {label} | "
                 f"{'unknown' if secret_unknown else 'yes' if s.secret else 'no'} | "
-                f"{'yes' if s.required else 'no'} | {where} |"
+                f"{'unknown' if required_unknown else 'yes' if s.required else 'no'} | "
+                f"{where} |"
             )
     elif "/config/destConfig" in unreadable:
         out.append("The settings are unknown (see Definition problems).")

@@ -14,6 +14,7 @@ import json
 from capcheck.facts import (
     CONNECTION_MODES,
     DEST_CONFIG,
+    SCHEMA_REQUIRED,
     SECRET_KEYS,
     SYNC_BEHAVIOURS,
     DestinationFacts,
@@ -46,10 +47,11 @@ def connection_config(facts: DestinationFacts) -> ConnectionConfig:
     modes = facts.connection_modes.get(WAREHOUSE, ())
     evidence: list[Evidence] = []
     unknown = {ptr: facts.problem(ptr) for ptr in (DEST_CONFIG, CONNECTION_MODES, SECRET_KEYS,
-                                                   SYNC_BEHAVIOURS)}
+                                                   SCHEMA_REQUIRED, SYNC_BEHAVIOURS)}
     for ptr, what in ((DEST_CONFIG, "the settings are"),
                       (CONNECTION_MODES, "the warehouse connection modes are"),
                       (SECRET_KEYS, "whether a setting is secret is"),
+                      (SCHEMA_REQUIRED, "whether a setting is required is"),
                       (SYNC_BEHAVIOURS, "the sync behaviours are")):
         problem = unknown[ptr]
         if problem is not None:
