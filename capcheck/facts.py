@@ -313,8 +313,7 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
     if not reader.problems:  # the top level is an object
         config = reader.read(CONFIG, lambda: _object(data.get("config"), CONFIG,
                                                      _config_problem(data)), {})
-        name = reader.read("/name", lambda: _non_empty_string(data.get("name"), "/name"),
-                           raw.dir_name)
+        name = reader.read("/name", lambda: _non_empty_string(data, "/name"), raw.dir_name)
         display = reader.read(
             "/displayName",
             lambda: _string(data.get("displayName", name), "/displayName"), name,
@@ -389,7 +388,11 @@ def _config_problem(data: dict[str, Any]) -> str:
     return f"expected an object, found {_type_name(config)}"
 
 
-def _non_empty_string(value: Any, ptr: str) -> str:
+def _non_empty_string(data: dict[str, Any], ptr: str) -> str:
+    key = ptr.lstrip("/")
+    if key not in data:
+        raise _TypeProblem(ptr, "missing (expected a non-empty string)")
+    value = data[key]
     if not isinstance(value, str) or not value:
         raise _TypeProblem(ptr, f"expected a non-empty string, found {_type_name(value)}"
                            if value != "" else "must not be empty")
