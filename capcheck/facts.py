@@ -1,8 +1,11 @@
 """Facts: plain data about one destination, derived once from its loaded files.
 
 Rules (capabilities and CI checks) read facts only; they never open files. Building
-facts also checks the types of the fields capcheck relies on, so that a string where
-a list belongs is a clear LoadError at its line, not a crash in a rule.
+facts also checks the shapes of the fields capcheck relies on. A field of the wrong
+shape (a string where a list belongs, an empty list where upstream requires items) is a
+FieldProblem at its line and pointer: the facts derived from it become unknown (its
+value falls back to empty), and every other field is still read, so that the verdicts
+that do not depend on it are still decided.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from capcheck.load.definitions import RawDefinition
 from capcheck.load.jsondoc import JsonDocument, pointer
 from capcheck.load.transformer import TransformerCode
-from capcheck.model import LoadError, Location
+from capcheck.model import Evidence, LoadError, Location
 
 CONFIG = "/config"
 SOURCE_TYPES = "/config/supportedSourceTypes"
@@ -25,6 +28,9 @@ SECRET_KEYS = "/config/secretKeys"
 INCLUDE_KEYS = "/config/includeKeys"
 EXCLUDE_KEYS = "/config/excludeKeys"
 SYNC_BEHAVIOURS = "/config/syncBehaviours"
+# The one field of schema.json the facts depend on (which settings are required); named
+# with its file, since its pointer is into schema.json, not db-config.json.
+SCHEMA_REQUIRED = "schema.json#/configSchema/required"
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,11 @@ class MessageTypeDecl:
 class TransformerFacts:
     given: bool
     code: TransformerCode | None = None  # None when not given or the checkout is unusable
+    # The transformer's handler alias that decided which folders were scanned
+    # ("SALESFORCE_OAUTH runs src/v0/destinations/salesforce (handler alias in ...)").
+    alias: Evidence | None = None
+    # Why no alias map was used (not in this tree, or unreadable); "" when it was read.
+    alias_note: str = ""
 
     @property
     def resolved_code(self) -> TransformerCode | None:
@@ -76,11 +87,16 @@ class DestinationFacts:
     ui_fields: dict[str, UiField]
     schema_properties: frozenset[str]
     schema_required: frozenset[str]
+    problems: tuple[FieldProblem, ...] = ()
     transformer: TransformerFacts = field(default_factory=lambda: TransformerFacts(False))
 
     def loc(self, ptr: str) -> Location:
         """Location of a pointer in db-config.json (nearest existing parent if absent)."""
         return self.db.location(ptr)
+
+    def problem(self, ptr: str) -> FieldProblem | None:
+        """The field problem that makes the facts at ``ptr`` unknown, if any."""
+        return next((p for p in self.problems if p.covers(ptr)), None)
 
     def declared_message_types(self) -> set[str]:
         return {t for decl in self.message_types or () for t in decl.types}
@@ -95,6 +111,30 @@ class _TypeProblem(Exception):
         self.ptr, self.message = ptr, message
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """A field of db-config.json with the wrong shape. ``field`` is the field whose
+    facts become unknown (e.g. ``/config/supportedSourceTypes``), ``pointer`` the exact
+    place of the problem (it may lie inside the field, e.g. ``.../supportedSourceTypes/1``).
+    """
+
+    field: str
+    pointer: str
+    message: str
+    location: Location
+
+    def covers(self, ptr: str) -> bool:
+        """Does this problem make the facts at ``ptr`` unknown?"""
+        return ptr == self.field or ptr.startswith(self.field + "/") or self.field == ""
+
+    def because(self) -> str:
+        """``/config/x` has the wrong shape (expected ..., found ...)``, for evidence."""
+        shown = self.pointer or "/"
+        if self.field == SCHEMA_REQUIRED:
+            shown = f"schema.json {shown}"
+        return f"`{shown}` has the wrong shape ({self.message})"
+
+
 def _type_name(value: Any) -> str:
     return {
         dict: "an object", list: "a list", str: "a string", bool: "a boolean",
@@ -102,31 +142,44 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _string_list(value: Any, ptr: str, absent_ok: bool = True) -> tuple[str, ...]:
-    if value is None and absent_ok:
-        return ()
+def _string_list(value: Any, ptr: str, non_empty: bool = False) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _TypeProblem(ptr, f"expected a list of strings, found {_type_name(value)}")
+    if non_empty and not value:
+        raise _TypeProblem(ptr, "must not be empty")
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise _TypeProblem(f"{ptr}/{i}", f"expected a string, found {_type_name(item)}")
     return tuple(value)
 
 
-def _dict_of_lists(value: Any, ptr: str) -> dict[str, tuple[str, ...]]:
-    if value is None:
-        return {}
+def _dict_of_lists(value: Any, ptr: str, non_empty: bool = False) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _TypeProblem(ptr, f"expected an object, found {_type_name(value)}")
-    return {k: _string_list(v, ptr + pointer(k), absent_ok=False) for k, v in value.items()}
+    return {k: _string_list(v, ptr + pointer(k), non_empty) for k, v in value.items()}
 
 
-def _message_types(value: Any) -> tuple[MessageTypeDecl, ...] | None:
-    """Normalise the three real shapes of supportedMessageTypes."""
-    if value is None:
-        return None
+def _connection_modes(
+    value: Any, source_types: tuple[str, ...] | None
+) -> dict[str, tuple[str, ...]]:
+    """Both shapes upstream accepts: source type -> modes, or one list of modes that
+    every supported source type offers (expanded here; empty when the source types are
+    themselves unknown)."""
     if isinstance(value, list):
-        return (MessageTypeDecl("all", _string_list(value, MESSAGE_TYPES), MESSAGE_TYPES),)
+        modes = _string_list(value, CONNECTION_MODES, non_empty=True)
+        return {source: modes for source in source_types or ()}
+    if not isinstance(value, dict):
+        raise _TypeProblem(
+            CONNECTION_MODES, f"expected an object or a list, found {_type_name(value)}"
+        )
+    return _dict_of_lists(value, CONNECTION_MODES, non_empty=True)
+
+
+def _message_types(value: Any) -> tuple[MessageTypeDecl, ...]:
+    """Normalise the three real shapes of supportedMessageTypes."""
+    if isinstance(value, list):
+        return (MessageTypeDecl("all", _string_list(value, MESSAGE_TYPES, non_empty=True),
+                                MESSAGE_TYPES),)
     if not isinstance(value, dict):
         raise _TypeProblem(
             MESSAGE_TYPES, f"expected a list or an object, found {_type_name(value)}"
@@ -193,70 +246,168 @@ def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
     return fields
 
 
-def _schema_keys(schema: JsonDocument | None) -> tuple[frozenset[str], frozenset[str]]:
-    if schema is None or not isinstance(schema.data, dict):
+def _schema_keys(
+    schema: JsonDocument | None, problems: list[FieldProblem]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The properties and required settings of schema.json; a wrong shape of either
+    container or of ``required`` is a problem on SCHEMA_REQUIRED (which settings are
+    required is then unknown)."""
+    def problem(ptr: str, message: str) -> tuple[frozenset[str], frozenset[str]]:
+        assert schema is not None
+        problems.append(FieldProblem(SCHEMA_REQUIRED, ptr, message, schema.location(ptr)))
         return frozenset(), frozenset()
+
+    if schema is None:
+        return frozenset(), frozenset()
+    if not isinstance(schema.data, dict):
+        return problem("", f"expected an object, found {_type_name(schema.data)}")
     root = schema.data.get("configSchema", schema.data)
+    root_ptr = "/configSchema" if "configSchema" in schema.data else ""
     if not isinstance(root, dict):
-        return frozenset(), frozenset()
+        return problem(root_ptr, f"expected an object, found {_type_name(root)}")
     props = root.get("properties")
-    required = root.get("required")
-    return (
-        frozenset(props) if isinstance(props, dict) else frozenset(),
-        frozenset(r for r in required if isinstance(r, str))
-        if isinstance(required, list)
-        else frozenset(),
-    )
+    required = root.get("required", [])
+    try:
+        names = _string_list(required, f"{root_ptr}/required")
+    except _TypeProblem as wrong:
+        return problem(wrong.ptr, wrong.message)
+    return frozenset(props) if isinstance(props, dict) else frozenset(), frozenset(names)
+
+
+# The flags capcheck types itself (any other flag a rule pack names is read as found).
+BOOLEAN_FLAGS = ("supportsVisualMapper", "disableJsonMapper")
+
+
+class _Reader:
+    """Reads one field at a time: a wrong shape becomes a FieldProblem on that field and
+    its fallback value, so that every other field is still read."""
+
+    def __init__(self, db: JsonDocument) -> None:
+        self.db = db
+        self.problems: list[FieldProblem] = []
+
+    def read(self, field_ptr: str, fn: Any, fallback: Any) -> Any:
+        try:
+            return fn()
+        except _TypeProblem as problem:
+            self.problems.append(
+                FieldProblem(field_ptr, problem.ptr, problem.message,
+                             self.db.location(problem.ptr))
+            )
+            return fallback
 
 
 def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
-    """Facts for one definition, or the first LoadError that makes it unusable."""
+    """Facts for one definition, or the LoadError of a db-config.json that cannot be
+    read or parsed. A field of the wrong shape does not stop the others: it becomes a
+    FieldProblem in ``facts.problems`` and the facts derived from it are unknown."""
     db = raw.db_config
     if db is None:
         return next(e for e in raw.errors)
-    data = db.data
-    if not isinstance(data, dict):
-        return LoadError(db.location(""), "expected a JSON object at the top level", raw.dir_name,
-                         kind="type")
-    try:
-        config = data.get("config")
-        if not isinstance(config, dict):
-            what = "missing" if config is None else f"{_type_name(config)}, expected an object"
-            raise _TypeProblem(CONFIG, f"`config` is {what}")
-        name = data.get("name")
-        if not isinstance(name, str) or not name:
-            raise _TypeProblem("/name", "`name` must be a non-empty string")
-        display = data.get("displayName", name)
-        if not isinstance(display, str):
-            raise _TypeProblem("/displayName", "`displayName` must be a string")
-        for flag in ("supportsVisualMapper", "disableJsonMapper"):
-            if flag in config and not isinstance(config[flag], bool):
-                raise _TypeProblem(
-                    f"{CONFIG}/{flag}",
-                    f"`{flag}` must be true or false, found {_type_name(config[flag])}",
-                )
-        properties, required = _schema_keys(raw.schema)
-        return DestinationFacts(
-            dir_name=raw.dir_name,
-            path=str(raw.path),
-            name=name,
-            display_name=display,
-            db=db,
-            schema=raw.schema,
-            ui=raw.ui_config,
-            config=config,
-            source_types=_string_list(config.get("supportedSourceTypes"), SOURCE_TYPES),
-            message_types=_message_types(config.get("supportedMessageTypes")),
-            connection_modes=_dict_of_lists(config.get("supportedConnectionModes"),
-                                            CONNECTION_MODES),
-            dest_config=_dict_of_lists(config.get("destConfig"), DEST_CONFIG),
-            secret_keys=_string_list(config.get("secretKeys"), SECRET_KEYS),
-            include_keys=_string_list(config.get("includeKeys"), INCLUDE_KEYS),
-            exclude_keys=_string_list(config.get("excludeKeys"), EXCLUDE_KEYS),
-            sync_behaviours=_string_list(config.get("syncBehaviours"), SYNC_BEHAVIOURS),
-            ui_fields=_ui_fields(raw.ui_config),
-            schema_properties=properties,
-            schema_required=required,
+    reader = _Reader(db)
+    data: dict[str, Any] = reader.read(
+        "", lambda: _object(db.data, "", "expected a JSON object at the top level"), {}
+    )
+    config: dict[str, Any] = {}
+    name, display = raw.dir_name, raw.dir_name
+    if not reader.problems:  # the top level is an object
+        config = reader.read(CONFIG, lambda: _object(data.get("config"), CONFIG,
+                                                     _config_problem(data)), {})
+        name = reader.read("/name", lambda: _non_empty_string(data, "/name"), raw.dir_name)
+        display = reader.read(
+            "/displayName",
+            lambda: _string(data.get("displayName", name), "/displayName"), name,
         )
-    except _TypeProblem as problem:
-        return LoadError(db.location(problem.ptr), problem.message, raw.dir_name, kind="type")
+    config_ok = not any(p.covers(CONFIG) for p in reader.problems)
+    for flag in BOOLEAN_FLAGS:
+        if flag in config and not isinstance(config[flag], bool):
+            reader.problems.append(FieldProblem(
+                f"{CONFIG}/{flag}", f"{CONFIG}/{flag}",
+                f"expected true or false, found {_type_name(config[flag])}",
+                db.location(f"{CONFIG}/{flag}")))
+
+    def optional(key: str, ptr: str, fn: Any, fallback: Any) -> Any:
+        if key not in config:
+            return fallback
+        return reader.read(ptr, lambda: fn(config[key], ptr), fallback)
+
+    # A missing key is not a wrong shape: it reads as empty (CAP003 reports the keys
+    # upstream requires, CAP111/CAP112 those capcheck would like to see).
+    before = len(reader.problems)
+    source_types: tuple[str, ...] = optional(
+        "supportedSourceTypes", SOURCE_TYPES,
+        lambda v, p: _string_list(v, p, non_empty=True), ())
+    sources_known = config_ok and len(reader.problems) == before
+    message_types = optional("supportedMessageTypes", MESSAGE_TYPES,
+                             lambda v, _p: _message_types(v), None)
+    connection_modes = optional(
+        "supportedConnectionModes", CONNECTION_MODES,
+        lambda v, _p: _connection_modes(v, source_types if sources_known else None), {})
+    dest_config: dict[str, tuple[str, ...]] = optional("destConfig", DEST_CONFIG,
+                                                        _dict_of_lists, {})
+    lists = {
+        ptr: optional(key, ptr, _string_list, ())
+        for key, ptr in (("secretKeys", SECRET_KEYS), ("includeKeys", INCLUDE_KEYS),
+                         ("excludeKeys", EXCLUDE_KEYS), ("syncBehaviours", SYNC_BEHAVIOURS))
+    }
+    properties, required = _schema_keys(raw.schema, reader.problems)
+    return DestinationFacts(
+        dir_name=raw.dir_name,
+        path=str(raw.path),
+        name=name,
+        display_name=display,
+        db=db,
+        schema=raw.schema,
+        ui=raw.ui_config,
+        config=config,
+        source_types=source_types,
+        message_types=message_types,
+        connection_modes=connection_modes,
+        dest_config=dest_config,
+        secret_keys=lists[SECRET_KEYS],
+        include_keys=lists[INCLUDE_KEYS],
+        exclude_keys=lists[EXCLUDE_KEYS],
+        sync_behaviours=lists[SYNC_BEHAVIOURS],
+        ui_fields=_ui_fields(raw.ui_config),
+        schema_properties=properties,
+        schema_required=required,
+        problems=tuple(reader.problems),
+    )
+
+
+def _object(value: Any, ptr: str, message: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _TypeProblem(ptr, message)
+    return value
+
+
+def _config_problem(data: dict[str, Any]) -> str:
+    config = data.get("config")
+    if "config" not in data:
+        return "missing (expected an object)"
+    return f"expected an object, found {_type_name(config)}"
+
+
+def _non_empty_string(data: dict[str, Any], ptr: str) -> str:
+    key = ptr.lstrip("/")
+    if key not in data:
+        raise _TypeProblem(ptr, "missing (expected a non-empty string)")
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise _TypeProblem(ptr, f"expected a non-empty string, found {_type_name(value)}"
+                           if value != "" else "must not be empty")
+    return value
+
+
+def _string(value: Any, ptr: str) -> str:
+    if not isinstance(value, str):
+        raise _TypeProblem(ptr, f"expected a string, found {_type_name(value)}")
+    return value
+
+
+def problem_errors(facts: DestinationFacts) -> list[LoadError]:
+    """The field problems of one definition as LoadErrors of kind "field" (reported
+    beside the reports, CAP001 in check unless CAP003 covers the same line)."""
+    return [LoadError(p.location, f"{p.pointer or '/'}: {p.message}", facts.dir_name,
+                      kind="field")
+            for p in facts.problems]

@@ -31,28 +31,30 @@ def verdicts(doc: dict, index: int = 0) -> dict[str, str]:
     return {v["capability"]: v["status"] for v in doc["reports"][index]["verdicts"]}
 
 
-def test_bundled_moengage_gives_the_seed_verdicts(
+# The bundled definition carries the real, current MoEngage facts (it used to follow the
+# stale seed report, which says RETL is not supported).
+def test_bundled_moengage_gives_the_real_verdicts(
     capsys: pytest.CaptureFixture[str], in_repo: Path
 ) -> None:
     code, doc = audit_json(capsys)
     assert code == 0
     assert [r["name"] for r in doc["reports"]] == ["MOENGAGE"]
     assert verdicts(doc) == {
-        "retl": "not supported",
-        "json_mapper": "not applicable",
+        "retl": "supported",
+        "json_mapper": "supported",
         "vdm_v1": "not supported",
         "vdm_v2": "not supported",
     }
     report = doc["reports"][0]
-    assert report["supportedSourceTypes"] == [
-        "android", "ios", "web", "unity", "amp", "cloud", "reactnative", "flutter", "cordova",
-        "shopify",
-    ]
-    assert report["supportedMessageTypes"] == {"cloud": ["identify", "track", "alias"]}
+    assert "warehouse" in report["supportedSourceTypes"]
+    assert report["supportedConnectionModes"]["warehouse"] == ["cloud"]
+    assert report["supportedMessageTypes"]["cloud"] == ["identify", "track", "alias"]
     retl = report["verdicts"][0]
-    assert retl["evidence"][0]["fact"] == "`/config/supportedSourceTypes` lacks `warehouse`"
+    assert retl["evidence"][0]["fact"] == "`/config/supportedSourceTypes` includes `warehouse`"
     assert retl["evidence"][0]["file"] == "destinations/moengage/db-config.json"
-    assert retl["evidence"][0]["line"] == 7
+    text = (BUNDLED / "db-config.json").read_text(encoding="utf-8").splitlines()
+    line = retl["evidence"][0]["line"]
+    assert '"warehouse"' in text[line - 1][retl["evidence"][0]["column"] - 1:]
 
 
 def test_bundled_moengage_markdown_answers_the_seed_questions(
@@ -62,52 +64,60 @@ def test_bundled_moengage_markdown_answers_the_seed_questions(
     assert code == 0 and err == ""
     for line in [
         "## Is RETL supported at all?",
-        "**RETL (Reverse ETL) Support**: **Not Supported**",
+        "**RETL (Reverse ETL) Support**: **Supported**",
         "## Which type of RETL support does it have?",
-        "- **JSON Mapper**: Not Applicable (needs RETL (Reverse ETL))",
+        "- **JSON Mapper**: Supported (RETL is supported and `disableJsonMapper` is not set)",
         "- **VDM V1**: Not Supported (`supportsVisualMapper` is not true)",
         "- **VDM V2**: Not Supported (missing `record` in supportedMessageTypes)",
         "## Does it have VDM support?",
         "## Does it have VDM v2 support?",
         "## Connection config",
-        "Not applicable: RETL is not supported.",
+        "- **Warehouse connection modes**: `cloud`",
         "## Supported source types",
         "capcheck map moengage events.jsonl --config config.json",
     ]:
         assert line in out.splitlines(), line
 
 
-def with_warehouse(tmp_path: Path) -> Path:
+def test_bundled_moengage_connection_config(
+    capsys: pytest.CaptureFixture[str], in_repo: Path
+) -> None:
+    _code, doc = audit_json(capsys)
+    cc = doc["reports"][0]["connectionConfig"]
+    settings = [(s["key"], s["scope"], s["secret"], s["required"]) for s in cc["settings"]]
+    data = json.loads((BUNDLED / "db-config.json").read_text())["config"]
+    expected_keys = list(dict.fromkeys(data["destConfig"]["defaultConfig"]
+                                       + data["destConfig"]["warehouse"]))
+    assert [key for key, *_ in settings] == expected_keys
+    assert ("apiKey", "defaultConfig", True, True) in settings
+    assert ("apiId", "defaultConfig", False, True) in settings
+    assert cc["connectionModes"] == ["cloud"]
+
+
+def without_warehouse(tmp_path: Path) -> Path:
     dest = tmp_path / "moengage"
     shutil.copytree(BUNDLED, dest)
     path = dest / "db-config.json"
     data = json.loads(path.read_text())
-    data["config"]["supportedSourceTypes"].append("warehouse")
-    data["config"]["supportedConnectionModes"]["warehouse"] = ["cloud"]
+    data["config"]["supportedSourceTypes"].remove("warehouse")
+    del data["config"]["supportedConnectionModes"]["warehouse"]
+    del data["config"]["destConfig"]["warehouse"]
     path.write_text(json.dumps(data, indent=2))
     return dest
 
 
-def test_moengage_with_warehouse_gives_retl_and_json_mapper(
+def test_moengage_without_warehouse_gives_no_retl(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, doc = audit_json(capsys, str(with_warehouse(tmp_path)))
+    code, doc = audit_json(capsys, str(without_warehouse(tmp_path)))
     assert code == 0
     assert verdicts(doc) == {
-        "retl": "supported",
-        "json_mapper": "supported",
+        "retl": "not supported",
+        "json_mapper": "not applicable",
         "vdm_v1": "not supported",
         "vdm_v2": "not supported",
     }
-    cc = doc["reports"][0]["connectionConfig"]
-    assert [(s["key"], s["label"], s["secret"], s["required"]) for s in cc["settings"]] == [
-        ("apiId", "API ID", False, True),
-        ("apiKey", "API Key", True, True),
-        ("region", "Data Center", False, True),
-        ("useObjectData", "Send custom attributes as objects instead of flattened keys",
-         False, False),
-    ]
-    assert cc["connectionModes"] == ["cloud"]
+    assert doc["reports"][0]["connectionConfig"] is None
 
 
 def test_json_output_follows_the_report_schema(
@@ -133,7 +143,7 @@ def test_output_is_byte_stable(capsys: pytest.CaptureFixture[str], core_defs: Pa
 def test_table_format(capsys: pytest.CaptureFixture[str], in_repo: Path) -> None:
     code, out, _ = run(capsys, "audit", "--format", "table")
     assert code == 0
-    assert "| RETL (Reverse ETL) | not supported" in out
+    assert "| RETL (Reverse ETL) | supported" in out
 
 
 def write(path: Path, text: str | bytes) -> None:
@@ -153,16 +163,6 @@ GOOD = '{"name": "OK", "config": {"supportedSourceTypes": ["warehouse"]}}'
         ({"db-config.json": '{"name": "X",\n "config": {\n'},
          "bad/db-config.json:3:1: invalid JSON: Expecting property name enclosed in double quotes"),
         ({"schema.json": "{}"}, "bad/db-config.json: missing db-config.json"),
-        ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
-         "bad/db-config.json:2:3: expected a list of strings, found a string"),
-        ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
-         "bad/db-config.json:1:58: expected a string, found a number"),
-        ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
-         "bad/db-config.json:1:26: `supportsVisualMapper` must be true or false, found a string"),
-        ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
-         "bad/db-config.json:1:26: expected a list or an object, found a number"),
-        ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: expected a JSON object"),
-        ({"db-config.json": '{"name": "X"}'}, "bad/db-config.json:1:1: `config` is missing"),
         ({"db-config.json": b'{"name": "\xff"}'}, "bad/db-config.json:1: not valid UTF-8"),
         ({"db-config.json": GOOD, "ui-config.json": "{oops"},
          "bad/ui-config.json:1:2: invalid JSON"),
@@ -185,6 +185,49 @@ def test_bad_input_is_one_line_exit_2_and_others_still_audited(
     doc = json.loads(out)
     assert "good" in [r["destination"] for r in doc["reports"]]
     assert len(doc["errors"]) == 1
+
+
+# These used to drop the destination with exit 2; a field of the wrong shape now
+# degrades only what depends on it (tests/test_fidelity_degradation.py has the details).
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"db-config.json": '{"name": "X", "config": {\n  "supportedSourceTypes": "warehouse"}}'},
+         "bad/db-config.json:2:3: /config/supportedSourceTypes: "
+         "expected a list of strings, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedSourceTypes": ["web", 3]}}'},
+         "bad/db-config.json:1:58: /config/supportedSourceTypes/1: "
+         "expected a string, found a number"),
+        ({"db-config.json": '{"name": "X", "config": {"supportsVisualMapper": "yes"}}'},
+         "bad/db-config.json:1:26: /config/supportsVisualMapper: "
+         "expected true or false, found a string"),
+        ({"db-config.json": '{"name": "X", "config": {"supportedMessageTypes": 5}}'},
+         "bad/db-config.json:1:26: /config/supportedMessageTypes: "
+         "expected a list or an object, found a number"),
+        ({"db-config.json": "[1, 2]"}, "bad/db-config.json:1:1: /: expected a JSON object"),
+        ({"db-config.json": '{"name": "X"}'},
+         "bad/db-config.json:1:1: /config: missing (expected an object)"),
+    ],
+)
+def test_wrong_field_is_one_line_exit_1_and_the_destination_still_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str | bytes], expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "defs"
+    write(root / "good" / "db-config.json", GOOD)
+    for name, text in files.items():
+        write(root / "bad" / name, text)
+    code, out, err = run(capsys, "audit", "defs", "--format", "json")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("defs/" + expected), lines[0]
+    doc = json.loads(out)
+    assert [r["destination"] for r in doc["reports"]] == ["bad", "good"]
+    assert len(doc["errors"]) == 1
+    bad = doc["reports"][0]
+    assert "unknown" in {v["status"] for v in bad["verdicts"]}
 
 
 def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -326,7 +326,8 @@ def test_wrong_type_is_reported_once_with_the_real_rules(
     code, out, _ = run(capsys, "defs", "--ignore", "CAP003")
     assert code == 1
     assert out.strip() == (f"defs/beta/db-config.json:{line}:5: CAP001 "
-                           "expected a list of strings, found a string")
+                           "/config/supportedSourceTypes: expected a list of strings, "
+                           "found a string")
 
 
 def test_invalid_json_reported_once_with_the_real_rules(

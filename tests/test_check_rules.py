@@ -294,12 +294,13 @@ def test_cap003_message_types_shapes(tmp_path: Path) -> None:
                                "found a string")
     assert finding.location.line == line_of(folder, '"supportedMessageTypes"')
 
+    # keys are connection modes (upstream allows cloud, device and hybrid), not source types
     folder = write_def(tmp_path, db(supportedMessageTypes={"cloud": ["track"],
-                                                           "hybrid": ["track"]}), name="b")
+                                                           "batch": ["track"]}), name="b")
     [finding] = only(run(folder), "CAP003")
-    assert finding.location.line == line_of(folder, '"hybrid": [')
-    assert finding.message == ("/config/supportedMessageTypes/hybrid: `hybrid` is not an "
-                               "allowed key here (expected cloud, device)")
+    assert finding.location.line == line_of(folder, '"batch": [')
+    assert finding.message == ("/config/supportedMessageTypes/batch: `batch` is not an "
+                               "allowed key here (expected cloud, device, hybrid)")
 
     folder = write_def(tmp_path, db(supportedMessageTypes={"cloud": ["track", "trak"]}),
                        name="c")
@@ -460,11 +461,12 @@ def test_cap107_source_type_without_mode(tmp_path: Path) -> None:
 
 def test_cap107_silent_when_every_source_has_a_mode(tmp_path: Path) -> None:
     assert only(run(write_def(tmp_path, BASE_DB, name="a")), "CAP107") == []
-    # a missing supportedConnectionModes is CAP003's (required key), not CAP107's
+    # a missing supportedConnectionModes is optional upstream: CAP111's (info), not
+    # CAP107's, and not a schema violation
     findings = run(write_def(tmp_path, db(supportedConnectionModes=None), name="b"))
     assert only(findings, "CAP107") == []
-    assert [f.message for f in only(findings, "CAP003")] == [
-        "/config: missing required key `supportedConnectionModes`"]
+    assert only(findings, "CAP003") == []
+    assert [f.code for f in findings if f.code.startswith("CAP11")] == ["CAP111"]
 
 
 # -- CAP108 undefined-setting-key --------------------------------------------------
@@ -624,8 +626,13 @@ def test_cap110_hybrid_offers_device_and_cloud(tmp_path: Path) -> None:
 def test_fact_rules_yield_nothing_without_facts(tmp_path: Path, code: str) -> None:
     folder = write_def(tmp_path, db(supportedSourceTypes="web"))
     raw = read_definition(folder)
-    assert isinstance(build_facts(raw), LoadError)
+    facts = build_facts(raw)
+    # a field of the wrong shape still gives facts (the audit degrades only what depends
+    # on it), but the consistency rules do not see them: CAP003 reports the field
+    assert not isinstance(facts, LoadError) and facts.problems
+    assert CheckContext(raw, facts).facts is None
     rule = next(r for r in all_rules() if r.CODE == code)
+    assert list(rule.check(CheckContext(raw, facts))) == []
     assert list(rule.check(CheckContext(raw, None))) == []
 
 

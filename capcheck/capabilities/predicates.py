@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from capcheck.facts import CONFIG, SOURCE_TYPES, DestinationFacts
+from capcheck.facts import CONFIG, MESSAGE_TYPES, SOURCE_TYPES, DestinationFacts
 from capcheck.model import Evidence, Location
 
 
@@ -49,10 +49,21 @@ def _ev(fact: str, location: Location | None) -> tuple[Evidence, ...]:
     return (Evidence(fact, location),)
 
 
+def _unknown(facts: DestinationFacts, ptr: str, question: str) -> Result | None:
+    """Unknown, with the field problem as evidence, when ``ptr`` has the wrong shape."""
+    problem = facts.problem(ptr)
+    if problem is None:
+        return None
+    return Result(None, _ev(f"{problem.because()}, so {question} is unknown", problem.location))
+
+
 @predicate("source_type_present", source_type=str)
 def source_type_present(facts: DestinationFacts, args: dict[str, Any]) -> Result:
     """The source type is listed in config.supportedSourceTypes."""
     wanted = args["source_type"]
+    unknown = _unknown(facts, SOURCE_TYPES, f"whether it includes `{wanted}`")
+    if unknown is not None:
+        return unknown
     if wanted in facts.source_types:
         index = facts.source_types.index(wanted)
         ptr = f"{SOURCE_TYPES}/{index}"
@@ -65,6 +76,9 @@ def config_flag_true(facts: DestinationFacts, args: dict[str, Any]) -> Result:
     """config.<flag> is present and true."""
     flag = args["flag"]
     ptr = f"{CONFIG}/{flag}"
+    unknown = _unknown(facts, ptr, f"`{flag}`")
+    if unknown is not None:
+        return unknown
     if flag not in facts.config:
         return Result(False, _ev(f"`{flag}` is not present in db-config.json", facts.loc(CONFIG)))
     value = facts.config[flag]
@@ -84,7 +98,10 @@ def message_type_declared(facts: DestinationFacts, args: dict[str, Any]) -> Resu
     """The message type appears in config.supportedMessageTypes, in any of its shapes:
     a list, a dict by connection mode, or a dict of dicts (device -> source -> list)."""
     wanted = args["message_type"]
-    ptr = "/config/supportedMessageTypes"
+    ptr = MESSAGE_TYPES
+    unknown = _unknown(facts, ptr, f"whether `{wanted}` is declared")
+    if unknown is not None:
+        return unknown
     if facts.message_types is None:
         return Result(False, _ev(f"`{ptr}` is not declared", facts.loc(CONFIG)))
     hits = facts.message_type_declarations(wanted)
@@ -116,13 +133,16 @@ def code_handles_event_type(facts: DestinationFacts, args: dict[str, Any]) -> Re
         return Result(None, _ev("no transformer code folder found for this destination", None))
     hits = code.handles(wanted)
     folders = ", ".join(code.shown_folders)
+    alias = (info.alias,) if info.alias is not None else ()
     if not hits:
+        # a "no" from folders found by name: say that the alias map was not used
+        note = _ev(info.alias_note, None) if info.alias_note else ()
         return Result(
             False,
-            _ev(f"no `{wanted}` event type handling in {folders} "
-                f"({code.files_scanned} files scanned)", None),
+            alias + _ev(f"no `{wanted}` event type handling in {folders} "
+                        f"({code.files_scanned} files scanned)", None) + note,
         )
     return Result(
         True,
-        tuple(Evidence(f"handles `{wanted}`: {h.snippet}", h.location) for h in hits),
+        alias + tuple(Evidence(f"handles `{wanted}`: {h.snippet}", h.location) for h in hits),
     )

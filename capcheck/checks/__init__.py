@@ -38,13 +38,18 @@ from capcheck.model import Finding, Severity
 class CheckContext:
     """What a rule may look at for one destination folder.
 
-    ``facts`` is None when the definition could not be turned into facts (e.g. a string
-    where a list belongs); rules that need facts then yield nothing, and the schema rule
-    reports the problem.
+    ``facts`` is None when the definition could not be turned into facts, or when a
+    field has the wrong shape (e.g. a string where a list belongs: the audit still
+    decides what does not depend on it, but a consistency rule could misread it); rules
+    that need facts then yield nothing, and the schema rule reports the problem.
     """
 
     raw: RawDefinition
     facts: DestinationFacts | None
+
+    def __post_init__(self) -> None:
+        if self.facts is not None and self.facts.problems:
+            object.__setattr__(self, "facts", None)
 
 
 class Rule(Protocol):
@@ -72,6 +77,8 @@ RULE_MODULES: list[str] = [
     "undefined_setting_key",  # CAP108
     "unknown_key",  # CAP109
     "message_types_for_unoffered_mode",  # CAP110
+    "connection_modes_missing",  # CAP111
+    "default_config_missing",  # CAP112
 ]
 
 

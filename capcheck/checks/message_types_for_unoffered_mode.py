@@ -11,7 +11,8 @@
 `hybrid` counts as offering both modes: in hybrid mode the device SDK sends some events
 and the cloud the others (see `hybridModeCloudEventsFilter`). Only source types that are
 in `supportedSourceTypes` count. The plain-list shape applies to every mode and is not
-checked; keys other than `cloud` and `device` are reported by CAP003.
+checked, nor is a `hybrid` key; other keys are reported by CAP003. Without
+`supportedConnectionModes` (optional upstream, see CAP111) nothing is checked.
 
 **Why it matters.** The declaration is dead: no connection can run in that mode, so the
 types are never sent that way. It usually remains after a device-mode integration was
@@ -64,7 +65,7 @@ def offers(facts: DestinationFacts, source: str, mode: str) -> bool:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
-    if facts is None or not facts.message_types:
+    if facts is None or not facts.message_types or "supportedConnectionModes" not in facts.config:
         return
     declared = facts.source_types
     for decl in facts.message_types:

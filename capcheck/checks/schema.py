@@ -2,21 +2,28 @@
 
 **What it catches.** `db-config.json` checked against `schemas/db-config.schema.json`
 (JSON Schema draft 2020-12, written from the 239 real integrations-config
-definitions): required keys (`name`, `displayName`, `config`,
-`config.supportedSourceTypes`, `config.supportedConnectionModes`,
-`config.destConfig` with its `defaultConfig`), the shape of every known field (a string
-where a list belongs, a list of numbers, an empty source type list), and the known
-values of source types, connection modes, message types, `transformAtV1`,
-`syncBehaviours` and `auth`. One finding per error, at the line of the offending key,
-with its JSON pointer and a short reason.
+definitions and never stricter than upstream's own schema in any of its releases).
+Required are only the keys every upstream release requires: `name`, `displayName`,
+`config`, `config.supportedSourceTypes` and `config.destConfig`. Checked are the shape
+of every known field (a string where a list belongs, a list of numbers, an empty source
+type list; `supportedConnectionModes` as an object by source type or as one list of
+modes), and the known values of source types, connection modes, message types,
+`transformAtV1`, `syncBehaviours` and `auth`. Where upstream releases differ, the most
+lenient one decides. One finding per error, at the line of the offending key, with its
+JSON pointer and a short reason.
+
+Keys upstream treats as optional but capcheck would like to see are separate rules at
+severity info: CAP111 (no `supportedConnectionModes`) and CAP112 (no
+`destConfig.defaultConfig`).
 
 Unknown keys are *not* schema errors: CAP109 reports them, with a did-you-mean.
 
 **Why it matters.** The platform reads these fields by shape. A source type spelled
 `andriod`, or `"supportedSourceTypes": "warehouse"` (a string, not a list), makes the
 definition mean something other than what its author intended, and capcheck cannot
-decide its capabilities (the other consistency rules skip a definition whose fields
-have the wrong type, so this rule is the one that reports it).
+decide its capabilities (the consistency rules skip a definition whose fields have
+the wrong type, so this rule is the one that reports it; the audit still reports every
+verdict that does not depend on the broken field).
 
 **Failing example:**
 

@@ -2,7 +2,8 @@
 
 **What it catches.** A source type listed in `config.supportedSourceTypes` that has no
 entry in `config.supportedConnectionModes`. (When `supportedConnectionModes` is missing
-altogether, or an entry is an empty list, CAP003 reports it instead.)
+altogether CAP111 reports it; an empty entry is CAP003's; the list form, one list of
+modes for every source type, gives every source type a mode.)
 
 **Why it matters.** A connection between a source and a destination runs in a mode
 (`cloud`, `device` or `hybrid`); a source type without any mode is offered to users but

@@ -16,7 +16,8 @@ list of `config.destConfig` that is defined neither by `schema.json` nor by
   when some supported source type offers `device` or `hybrid` mode, and
   `useNativeSDKToSend` when one offers `hybrid` mode (the platform renders the mode
   picker from `supportedConnectionModes`, so these never appear in the destination's own
-  UI files);
+  UI files); without `supportedConnectionModes` (optional upstream) none of the three
+  is reported;
 - the destination is a warehouse loader (`"category": "warehouse"`) and the key is one
   of the loader flags the warehouse service sets on every such destination
   (`underscoreDivideNumbers`, `allowUsersContextTraits`).
@@ -109,6 +110,10 @@ def platform_keys(facts: DestinationFacts) -> set[str]:
         keys.add("useNativeSDKToSend")
     if facts.db.get("/category") == "warehouse":
         keys |= WAREHOUSE_LOADER_FLAGS
+    if "supportedConnectionModes" not in facts.config:
+        # no modes declared (optional upstream): which of these the platform provides
+        # cannot be told, so none is reported
+        keys |= {"connectionMode", "useNativeSDK", "useNativeSDKToSend"}
     return keys
 
 

@@ -1,7 +1,9 @@
 """capcheck audit: one capability report per destination, with evidence.
 
 Exit status: 0 when every input was usable, 2 when any was not (each problem is one
-line on stderr naming the file and line; the other destinations are still reported).
+line on stderr naming the file and line; the other destinations are still reported),
+1 when only fields had the wrong shape (those destinations are reported too, with the
+verdicts that depend on the field unknown).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 from capcheck.render import AUDIT_FORMATS, renderer
+from capcheck.report.audit import exit_status
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,4 +28,4 @@ def run(args: argparse.Namespace) -> int:
         return result
     sys.stdout.write(renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors))
     print_errors(result.errors)
-    return exitcodes.USAGE if result.errors else exitcodes.OK
+    return exit_status(result.errors)

@@ -72,7 +72,7 @@ def _generate(args: argparse.Namespace) -> int:
     print_errors(result.errors)
     for problem in generated.problems:
         print(problem, file=sys.stderr)
-    failed = bool(result.errors or generated.problems)
+    failed = bool(result.unusable or generated.problems)
     if args.check:
         diff = docsgen.check(generated.files, args.out)
         if diff:
@@ -119,6 +119,6 @@ def _verify(args: argparse.Namespace) -> int:
         f"{verification.unverifiable} not verifiable (verdict unknown)",
         file=sys.stderr,
     )
-    if verification.errors or result.errors:
+    if verification.errors or result.unusable:
         return exitcodes.USAGE
     return exitcodes.FINDINGS if verification.contradictions else exitcodes.OK

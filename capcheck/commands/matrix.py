@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 from capcheck.render import MATRIX_FORMATS, renderer
+from capcheck.report.audit import exit_status
 
 if TYPE_CHECKING:
     from capcheck.report.matrix import Matrix
@@ -65,4 +66,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     print_errors(result.errors)
-    return exitcodes.USAGE if result.errors else exitcodes.OK
+    return exit_status(result.errors)

@@ -46,6 +46,14 @@ def render_report(report: Report) -> str:
     retl = v.get("retl")
     out: list[str] = [f"# {report.display_name} RETL Functionality", ""]
     out += [f"Destination `{report.name}`, definition `{report.definition_dir}`.", ""]
+    problems = report.extras.get("problems", ())
+    unreadable = {p.field for p in problems}
+    if problems:
+        out += ["## Definition problems", "",
+                "These fields have the wrong shape; what depends on them is unknown, the "
+                "rest is decided as usual.", ""]
+        out += [f"- `{p.pointer or '/'}`: {p.message} ({p.location.short()})" for p in problems]
+        out.append("")
 
     out += ["## Is RETL supported at all?", ""]
     if retl is not None:
@@ -81,14 +89,20 @@ def render_report(report: Report) -> str:
     out += _connection_section(report)
 
     out += ["## Supported source types", ""]
-    out += ["```json", json.dumps({"supportedSourceTypes": list(report.source_types)}), "```", ""]
+    if unreadable & {"", "/config", "/config/supportedSourceTypes"}:
+        out += ["`supportedSourceTypes` could not be read (see Definition problems).", ""]
+    else:
+        out += ["```json", json.dumps({"supportedSourceTypes": list(report.source_types)}),
+                "```", ""]
     if report.source_types_location is not None:
         out += [f"Declared at {report.source_types_location.short()}.", ""]
-    if retl is not None and retl.status is not Status.SUPPORTED:
+    if retl is not None and retl.status is Status.NOT_SUPPORTED:
         out += ["`warehouse` is not among them, so warehouse (RETL) sources cannot connect.", ""]
 
     out += ["## Supported message types", ""]
-    if report.message_types:
+    if unreadable & {"", "/config", "/config/supportedMessageTypes"}:
+        out.append("`supportedMessageTypes` could not be read (see Definition problems).")
+    elif report.message_types:
         out += ["| Scope | Message types |", "| --- | --- |"]
         out += [f"| {scope} | {', '.join(types)} |"
                 for scope, types in report.message_types.items()]
@@ -111,6 +125,9 @@ def _connection_section(report: Report) -> list[str]:
     cc = report.connection_config
     if cc is None:
         return ["Not applicable: RETL is not supported.", ""]
+    unreadable = {p.field for p in report.extras.get("problems", ())}
+    secret_unknown = "/config/secretKeys" in unreadable
+    required_unknown = "schema.json#/configSchema/required" in unreadable
     out = ["Settings of a warehouse connection (`destConfig.defaultConfig` + "
            "`destConfig.warehouse`):", ""]
     if cc.settings:
@@ -121,14 +138,22 @@ def _connection_section(report: Report) -> list[str]:
                                 else "(no field in ui-config.json)")
             out.append(
                 f"| `{s.key}` | {label} | "
-                f"{'yes' if s.secret else 'no'} | {'yes' if s.required else 'no'} | {where} |"
+                f"{'unknown' if secret_unknown else 'yes' if s.secret else 'no'} | "
+                f"{'unknown' if required_unknown else 'yes' if s.required else 'no'} | "
+                f"{where} |"
             )
+    elif "/config/destConfig" in unreadable:
+        out.append("The settings are unknown (see Definition problems).")
     else:
         out.append("No settings are listed.")
     out += [""]
     modes = ", ".join(f"`{m}`" for m in cc.connection_modes) or "none declared"
+    if "/config/supportedConnectionModes" in unreadable:
+        modes = "unknown (see Definition problems)"
     out.append(f"- **Warehouse connection modes**: {modes}")
     sync = ", ".join(f"`{s}`" for s in cc.sync_behaviours) or "none declared"
+    if "/config/syncBehaviours" in unreadable:
+        sync = "unknown (see Definition problems)"
     out.append(f"- **Sync behaviours**: {sync}")
     out += ["", "Evidence:", *(evidence_line(e) for e in cc.evidence), ""]
     return out

@@ -14,7 +14,14 @@ from pathlib import Path
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
 from capcheck.capabilities.pack import Capability, load_pack
-from capcheck.facts import SOURCE_TYPES, DestinationFacts, TransformerFacts, build_facts
+from capcheck.facts import (
+    SOURCE_TYPES,
+    DestinationFacts,
+    TransformerFacts,
+    build_facts,
+    problem_errors,
+)
+from capcheck.load.aliases import HandlerAliases, read_handler_aliases
 from capcheck.load.definitions import RawDefinition, discover, read_definition
 from capcheck.load.transformer import (
     Rebase,
@@ -24,7 +31,7 @@ from capcheck.load.transformer import (
     shown_path,
 )
 from capcheck.mappers import BUNDLED
-from capcheck.model import LoadError, Report, Status, TransformerInfo
+from capcheck.model import Evidence, LoadError, Location, Report, Status, TransformerInfo
 from capcheck.report.connection import connection_config
 
 
@@ -43,7 +50,30 @@ class Loaded:
 class AuditResult:
     reports: list[Report]
     facts: list[DestinationFacts]
-    errors: list[LoadError]
+    errors: list[LoadError]  # unusable input, and fields of the wrong shape (kind "field")
+
+    @property
+    def unusable(self) -> list[LoadError]:
+        return unusable(self.errors)
+
+
+FIELD = "field"  # LoadError.kind of a field of the wrong shape: reported, not fatal
+
+
+def unusable(errors: list[LoadError]) -> list[LoadError]:
+    """The errors that made some input unusable (a file that cannot be read or parsed,
+    a path that holds no definition), as opposed to fields of the wrong shape, whose
+    destination is still reported with the facts that depend on them unknown."""
+    return [e for e in errors if e.kind != FIELD]
+
+
+def exit_status(errors: list[LoadError]) -> int:
+    """2 when some input was unusable, 1 when only fields had the wrong shape, else 0."""
+    from capcheck import exitcodes
+
+    if unusable(errors):
+        return exitcodes.USAGE
+    return exitcodes.FINDINGS if errors else exitcodes.OK
 
 
 def default_paths(paths: Iterable[Path] | None) -> list[Path]:
@@ -78,6 +108,7 @@ def load(
             raise InputError(str(resolved))
         src = resolved
     code_rebase: Rebase | None = (src.resolve().parent, Path()) if src and portable else None
+    aliases = read_handler_aliases(src) if src is not None else HandlerAliases()
     loaded = Loaded()
     seen: set[Path] = set()
     for root in default_paths(paths):
@@ -100,17 +131,43 @@ def load(
                 if facts not in loaded.errors:
                     loaded.errors.append(facts)
                 continue
+            loaded.errors.extend(problem_errors(facts))
             facts.transformer = TransformerFacts(given=src is not None)
             if src is not None:
-                code = scan_destination(
-                    src, candidate_names(facts.dir_name, facts.name), code_rebase
-                )
-                facts.transformer.code = code
-                loaded.errors.extend(code.errors)
+                _scan_code(facts, src, aliases, code_rebase)
+                loaded.errors.extend(facts.transformer.code.errors
+                                     if facts.transformer.code else ())
             loaded.facts.append(facts)
     loaded.facts.sort(key=lambda f: (f.dir_name, f.path))
     loaded.errors.sort(key=lambda e: (e.location.file, e.location.line or 0, e.message))
     return loaded
+
+
+def _scan_code(
+    facts: DestinationFacts, src: Path, aliases: HandlerAliases, rebase: Rebase | None
+) -> None:
+    """Scan the code the transformer runs for this destination: its handler alias's
+    target first (the transformer's own DestHandlerMap), else the folder of its name."""
+    names = candidate_names(facts.dir_name, facts.name)
+    alias = aliases.lookup(names)
+    if alias is not None:
+        names = [alias.target, *names]
+    code = scan_destination(src, names, rebase)
+    info = facts.transformer
+    info.code = code
+    info.alias_note = aliases.note
+    if alias is None or aliases.path is None:
+        return
+    shown = shown_path(aliases.path, rebase) if rebase else aliases.path
+    where = Location(str(shown), alias.line)
+    ran = [f"src/{f}" for f in code.folders if f.rsplit("/", 1)[-1] == alias.target]
+    cite = f"handler alias in {aliases.file}:{alias.line}"
+    if ran:
+        info.alias = Evidence(f"{facts.name} runs {' and '.join(ran)} ({cite})", where)
+    else:
+        info.alias = Evidence(
+            f"{facts.name} runs the handler of `{alias.target}` ({cite}), but the tree has "
+            f"no folder for `{alias.target}`; folders looked up by destination name", where)
 
 
 def transformer_info(facts: DestinationFacts) -> TransformerInfo:
@@ -118,16 +175,20 @@ def transformer_info(facts: DestinationFacts) -> TransformerInfo:
     if not info.given:
         return TransformerInfo(False, note="transformer code not examined (no --transformer given)")
     code = info.resolved_code
+    extra = "".join(f"; {text}" for text in (
+        info.alias.fact if info.alias else "", info.alias_note) if text)
     if code is None:
         names = ", ".join(candidate_names(facts.dir_name, facts.name))
         return TransformerInfo(
             True,
-            note=f"no transformer folder found for {names} in src/v0, src/v1 or src/cdk/v2",
+            note=f"no transformer folder found for {names} in src/v0, src/v1 or src/cdk/v2"
+                 + extra,
         )
     folders = code.shown_folders
     files = f"{code.files_scanned} file{'s' if code.files_scanned != 1 else ''}"
     return TransformerInfo(
-        True, folders, code.files_scanned, note=f"scanned {files} in {', '.join(folders)}"
+        True, folders, code.files_scanned,
+        note=f"scanned {files} in {', '.join(folders)}" + extra,
     )
 
 
@@ -148,7 +209,10 @@ def make_report(facts: DestinationFacts, capabilities: list[Capability]) -> Repo
         ),
         transformer=transformer_info(facts),
         source_types_location=facts.loc(SOURCE_TYPES),
-        extras={"mapper": BUNDLED[facts.name]} if facts.name in BUNDLED else {},
+        extras={
+            **({"mapper": BUNDLED[facts.name]} if facts.name in BUNDLED else {}),
+            **({"problems": facts.problems} if facts.problems else {}),
+        },
     )
 
 
