@@ -15,39 +15,39 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import error as usage_error
+from capcheck.commands.options import add_output_option, path_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="folder of generated docs (required unless --verify-claims)")
+    add_output_option(parser, "folder of generated docs (required unless --verify-claims; "
+                              "alias: --out)", dest="out", metavar="DIR", aliases=("--out",))
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and print a diff when DIR is not current")
     parser.add_argument(
-        "--verify-claims", type=Path, metavar="DIR",
+        "--verify-claims", type=path_arg, metavar="DIR",
         help="compare the claims of hand-written RETL reports (*.md under DIR, or one file) "
              "with the computed verdicts",
     )
 
 
 def _usage(message: str) -> int:
-    print(f"capcheck docs: error: {message}", file=sys.stderr)
-    return exitcodes.USAGE
+    return usage_error(message)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.verify_claims is not None:
         if args.out is not None or args.check:
-            return _usage("--verify-claims cannot be combined with --out or --check")
+            return _usage("--verify-claims cannot be combined with -o/--output or --check")
         if not args.verify_claims.exists():
             return _usage(f"{args.verify_claims}: no such file or directory")
         return _verify(args)
     if args.out is None:
-        return _usage("--out DIR is required (or use --verify-claims DIR)")
+        return _usage("-o/--output DIR is required (or use --verify-claims DIR)")
     if args.out.exists() and not args.out.is_dir():
         return _usage(f"{args.out}: not a directory")
     return _generate(args)
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from capcheck.publish import docs as docsgen
+    from capcheck.render.terminal import plural
 
     result = audit_from_args(args, portable=True)
     if isinstance(result, int):
@@ -77,7 +78,8 @@ def _generate(args: argparse.Namespace) -> int:
     except OSError as exc:
         name = exc.filename or args.out
         return _usage(f"{name}: cannot write: {exc.strerror}")
-    print(f"capcheck docs: {len(generated.files)} files in {args.out}: {len(written)} written, "
+    print(f"capcheck docs: {plural(len(generated.files), 'file')} in {args.out}: "
+          f"{len(written)} written, "
           f"{len(removed)} removed, {len(generated.files) - len(written)} unchanged",
           file=sys.stderr)
     return exitcodes.USAGE if failed else exitcodes.OK
@@ -85,6 +87,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from capcheck.publish import docs as docsgen
+    from capcheck.render.terminal import plural
 
     result = audit_from_args(args)
     if isinstance(result, int):
@@ -96,8 +99,9 @@ def _verify(args: argparse.Namespace) -> int:
     for error in verification.errors:
         print(error, file=sys.stderr)
     print(
-        f"capcheck docs: {verification.documents} reports, {verification.checked} claims "
-        f"checked, {len(verification.contradictions)} contradictions, "
+        f"capcheck docs: {plural(verification.documents, 'report')}, "
+        f"{plural(verification.checked, 'claim')} checked, "
+        f"{plural(len(verification.contradictions), 'contradiction')}, "
         f"{verification.unverifiable} not verifiable (verdict unknown)",
         file=sys.stderr,
     )
