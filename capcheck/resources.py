@@ -45,5 +45,22 @@ def destinations_dir() -> Path:
     return _data_dir("destinations")
 
 
+BUNDLED_NAME = Path("<bundled>")
+"""What the bundled data goes by in evidence when it does not lie below the working
+directory (a plain install puts it in site-packages): ``<bundled>/destinations/...``."""
+
+
+def bundled_rebase() -> tuple[Path, Path] | None:
+    """(real folder, shown name) for naming bundled definitions, or None when they lie
+    below the working directory (a source checkout: their relative path is shorter and
+    can be opened)."""
+    real = destinations_dir().resolve()
+    try:
+        real.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return real.parent, BUNDLED_NAME
+    return None
+
+
 def rule_pack_path() -> Path:
     return _PACKAGE / "capabilities" / "pack.yaml"
