@@ -36,7 +36,7 @@ def render_rule(rule: RuleInfo) -> str:
 def render_table(rules: Sequence[RuleInfo], max_width: int = 100) -> str:
     """The rule list as a plain table no wider than ``max_width``: summaries wrap."""
     rows = [[r.code, r.severity.value, r.name, r.summary.replace("`", "")] for r in rules]
-    lines = fit_table(["Code", "Severity", "Name", "Summary"], rows, max_width, wrap=(3,))
+    lines = fit_table(["Code", "Severity", "Name", "Summary"], rows, max_width, wrap=(3, 2))
     return "\n".join(lines) + "\n"
 
 

@@ -85,8 +85,8 @@ def plural(count: int, word: str, plural_word: str | None = None) -> str:
 
 
 def _wrap(text: str, limit: int) -> list[str]:
-    """Word-wrap ``text`` to ``limit`` columns; a longer word is split (after a ``/``
-    when it holds one)."""
+    """Word-wrap ``text`` to ``limit`` columns; a longer word is split (after a ``/`` or
+    ``-`` when it holds one)."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -94,7 +94,8 @@ def _wrap(text: str, limit: int) -> list[str]:
             if line:
                 lines.append(line)
                 line = ""
-            cut = word.rfind("/", 0, limit) + 1 or limit  # paths break after a slash
+            # paths break after a slash, kebab-case names after a hyphen
+            cut = max(word.rfind("/", 0, limit), word.rfind("-", 0, limit)) + 1 or limit
             lines.append(word[:cut])
             word = word[cut:]
         if not line:
@@ -148,6 +149,7 @@ def fit_table(
     floors = [
         {i: longest_word([head[i], *(r[i] for r in body)]) for i in shrinkable},
         {i: max(longest_word([head[i]]), 6) for i in shrinkable},
+        {i: 4 for i in shrinkable},  # a very narrow terminal: headers break too
     ]
     for floor in floors:
         while sum(widths) > budget:
