@@ -46,20 +46,22 @@ def destinations_dir() -> Path:
 
 
 BUNDLED_NAME = Path("<bundled>")
-"""What the bundled data goes by in evidence when it does not lie below the working
-directory (a plain install puts it in site-packages): ``<bundled>/destinations/...``."""
+"""What the bundled definitions go by in evidence: ``<bundled>/destinations/...``, the
+same after any install, instead of a long site-packages path."""
 
 
 def bundled_rebase() -> tuple[Path, Path] | None:
-    """(real folder, shown name) for naming bundled definitions, or None when they lie
-    below the working directory (a source checkout: their relative path is shorter and
-    can be opened)."""
+    """(real folder, shown name) for naming the bundled definitions, or None for a
+    source checkout run from inside it (its ``destinations/`` are project files, named
+    by their path relative to the working directory)."""
     real = destinations_dir().resolve()
-    try:
-        real.relative_to(Path.cwd().resolve())
-    except ValueError:
-        return real.parent, BUNDLED_NAME
-    return None
+    if real == (_REPO_ROOT / "destinations").resolve():
+        try:
+            real.relative_to(Path.cwd().resolve())
+            return None
+        except ValueError:
+            pass
+    return real.parent, BUNDLED_NAME
 
 
 def rule_pack_path() -> Path:

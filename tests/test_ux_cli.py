@@ -391,6 +391,35 @@ def test_bundled_definitions_are_named_short(tmp_path: Path, capsys: pytest.Capt
     assert files == {"<bundled>/destinations/moengage/db-config.json"}
 
 
+def test_installed_bundle_is_named_short_even_below_cwd(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A virtual environment inside the project (`.venv/lib/.../site-packages`) puts the
+    installed bundle below the working directory: still `<bundled>/...`."""
+    from capcheck import resources
+
+    installed = tmp_path / ".venv" / "lib" / "site-packages" / "capcheck" / "data"
+    shutil.copytree(resources.destinations_dir(), installed / "destinations")
+    monkeypatch.setattr(resources, "destinations_dir", lambda: installed / "destinations")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(capsys, "audit", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["reports"][0]["definition"] == "<bundled>/destinations/moengage"
+
+
+def test_source_checkout_bundle_keeps_its_relative_path(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from capcheck import resources
+
+    repo = Path(__file__).resolve().parent.parent
+    if resources.destinations_dir().resolve() != (repo / "destinations").resolve():
+        pytest.skip("capcheck is not run from its source checkout")
+    monkeypatch.chdir(repo)
+    code, out, _ = cli(capsys, "audit", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["reports"][0]["definition"] == "destinations/moengage"
+
+
 # -- start-up: --version and rule import little and build one parser -------------------
 
 
