@@ -42,7 +42,7 @@ def main() -> int:
         "capcheck rule": [found, "rule"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, cmd in commands.items():  # warm the caches (pyc, page cache)
+    for cmd in commands.values():  # warm the caches (pyc, page cache)
         _time(cmd)
     for _ in range(args.rounds):
         for name, cmd in commands.items():
@@ -51,7 +51,7 @@ def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{args.rounds} alternating rounds, load average {load:.2f}, {os.cpu_count()} CPUs")
     for name, values in times.items():
-        ratios = [v / f for v, f in zip(values, floor)]
+        ratios = [v / f for v, f in zip(values, floor, strict=True)]
         print(f"{name:20s} median {statistics.median(values) * 1000:7.1f} ms   "
               f"ratio to floor (median of rounds) {statistics.median(ratios):.2f}x")
     return 0

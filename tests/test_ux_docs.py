@@ -65,7 +65,8 @@ def test_local_hook_is_the_same_in_readme_and_ci_doc() -> None:
     assert _local_hooks(README) == _local_hooks(CI_DOC)
 
 
-def _run_hook(hook: dict[str, Any], tree: Path, changed: list[str]) -> subprocess.CompletedProcess[str]:
+def _run_hook(hook: dict[str, Any], tree: Path,
+              changed: list[str]) -> subprocess.CompletedProcess[str]:
     """What pre-commit does for a `language: system` hook: the entry plus the changed
     files that match `files`, run from the repository root."""
     assert hook["language"] == "system" and hook["pass_filenames"] is True

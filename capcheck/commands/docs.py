@@ -63,7 +63,7 @@ def _generate(args: argparse.Namespace) -> int:
     generated = docsgen.generate(result.reports)
     print_errors(result.errors)
     for problem in generated.problems:
-        print(problem, file=sys.stderr)
+        usage_error(problem)
     failed = bool(result.errors or generated.problems)
     if args.check:
         diff = docsgen.check(generated.files, args.out)
@@ -96,8 +96,8 @@ def _verify(args: argparse.Namespace) -> int:
     verification = docsgen.verify_claims(args.verify_claims, result.reports)
     for contradiction in verification.contradictions:
         sys.stdout.write("\n".join(contradiction.lines()) + "\n")
-    for error in verification.errors:
-        print(error, file=sys.stderr)
+    for problem in verification.errors:
+        usage_error(problem)
     print(
         f"capcheck docs: {plural(verification.documents, 'report')}, "
         f"{plural(verification.checked, 'claim')} checked, "
