@@ -330,6 +330,35 @@ def test_control_characters_are_escaped(ws: Path, capsys: pytest.CaptureFixture[
         assert "bad\\n::error file=x::fake\\x1b[2J\\u202e" in plain
 
 
+HOSTILE = "Evil\u001b[2J\u0085\u009b31m\u202eName\ud800"
+RAW = ("\x1b", "\x85", "\x9b", "\u202e", "\ud800")
+
+
+@pytest.mark.parametrize("argv", [
+    ["audit", "defs"], ["audit", "defs", "--format", "table"],
+    ["audit", "defs", "--format", "json"],
+    ["matrix", "defs"], ["matrix", "defs", "--format", "csv"],
+    ["matrix", "defs", "--format", "json"], ["matrix", "defs", "--format", "table"],
+    ["matrix", "defs", "--format", "html"],
+    ["check", "defs", "--format", "json"], ["check", "defs", "--format", "sarif"],
+    ["check", "defs", "--format", "junit"], ["check", "defs", "--format", "github"],
+    ["lock", "defs", "-o", "-"],
+])
+def test_hostile_names_never_reach_stdout_raw(ws: Path, capsys: pytest.CaptureFixture[str],
+                                              argv: list[str]) -> None:
+    db = ws / "defs" / "visual" / "db-config.json"
+    text = db.read_text(encoding="utf-8")
+    escaped = json.dumps(HOSTILE)  # ASCII JSON escapes in the file
+    db.write_text(text.replace('"displayName": "Visual"', f'"displayName": {escaped}')
+                  .replace('"name": "VISUAL"', f'"name": {escaped}'), encoding="utf-8")
+    main(argv)
+    out, err = capsys.readouterr()
+    assert not any(ch in out or ch in err for ch in RAW), (out, err)
+    if "json" in argv or "sarif" in argv or "-" in argv:
+        # JSON stays valid and carries the exact value
+        assert "\\u202e" in json.dumps(json.loads(out))
+
+
 # -- internal errors: exit 2, one line, traceback on request ---------------------------
 
 

@@ -18,6 +18,7 @@ from capcheck.commands.common import (
 )
 from capcheck.commands.options import add_format_option, add_output_option
 from capcheck.render import AUDIT_FORMATS, renderer
+from capcheck.render.terminal import printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
         if failed is not None:
             return failed
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text, json_text=args.format == "json"))
     print_errors(result.errors)
     return exitcodes.USAGE if result.errors else exitcodes.OK

@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     elif output_file is not None or output_format == "text":
         sys.stdout.write(text_render.render(result, color=color))
     else:
-        sys.stdout.write(rendered)
+        sys.stdout.write(terminal.printable(rendered, output_format in ("json", "sarif")))
     sys.stdout.flush()
 
     for error in result.input_errors:

@@ -20,6 +20,7 @@ from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 from capcheck.commands.common import error as usage_error
 from capcheck.commands.options import add_output_option, path_arg
+from capcheck.render.terminal import printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +69,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.check:
         diff = docsgen.check(generated.files, args.out)
         if diff:
-            sys.stdout.write(diff)
+            sys.stdout.write(printable(diff))
             print(f"capcheck docs: {args.out} is not current; run without --check to update",
                   file=sys.stderr)
             return exitcodes.USAGE if failed else exitcodes.FINDINGS
@@ -95,7 +96,7 @@ def _verify(args: argparse.Namespace) -> int:
     print_errors(result.errors)
     verification = docsgen.verify_claims(args.verify_claims, result.reports)
     for contradiction in verification.contradictions:
-        sys.stdout.write("\n".join(contradiction.lines()) + "\n")
+        sys.stdout.write(printable("\n".join(contradiction.lines()) + "\n"))
     for problem in verification.errors:
         usage_error(problem)
     print(

@@ -52,7 +52,7 @@ def _error(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from capcheck.capabilities.pack import PackError
     from capcheck.gate.lockfile import LockError, build_lock, dumps
-    from capcheck.render.terminal import plural
+    from capcheck.render.terminal import plural, printable
     from capcheck.report.audit import InputError, run_audit
 
     try:
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
 
     if str(output) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text, json_text=True))
         return exitcodes.OK
     try:
         old = output.read_text(encoding="utf-8") if output.exists() else None
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             fromfile=f"{output} (on disk)" if old is not None else "/dev/null",
             tofile=f"{output} (current definitions)",
         )
-        sys.stdout.writelines(diff)
+        sys.stdout.write(printable("".join(diff)))
         state = "is out of date" if old is not None else "does not exist"
         print(f"{output} {state}; run `capcheck lock` to update it.", file=sys.stderr)
         return exitcodes.FINDINGS

@@ -14,6 +14,7 @@ from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 from capcheck.commands.options import add_format_option, add_output_option, capability_choice
 from capcheck.render import MATRIX_FORMATS, renderer
+from capcheck.render.terminal import printable
 
 if TYPE_CHECKING:
     from capcheck.report.matrix import Matrix
@@ -63,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return exitcodes.USAGE
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text, json_text=args.format == "json"))
     print_errors(result.errors)
     return exitcodes.USAGE if result.errors else exitcodes.OK

@@ -86,7 +86,7 @@ def information_uri() -> str | None:
 
 def fingerprint(finding: Finding, uri: str) -> str:
     key = "\0".join((finding.code, uri, finding.destination, finding.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def result_object(finding: Finding, index: int, root: Path | None = None) -> dict[str, Any]:

@@ -44,6 +44,21 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(_escape_one, text)
 
 
+# What JSON may carry raw but a terminal would act on: DEL, C1, separators, bidi
+# controls, and lone surrogates (which cannot even be encoded). json.dumps already
+# escapes C0.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str, json_text: bool = False) -> str:
+    """A whole rendered output made safe to print. Line breaks are kept; in JSON the
+    unsafe characters become ``\\uXXXX`` escapes, so the document still parses to the
+    same values; in any other format they are escaped as ``escape_controls`` does."""
+    if json_text:
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
+
+
 def use_color(choice: str = "auto", stream: TextIO | None = None) -> bool:
     """Whether to colour output written to ``stream`` (see the module docstring)."""
     if choice == "always":
