@@ -4,6 +4,7 @@ run it, no placeholder URLs presented as real."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -93,15 +94,18 @@ def test_local_hook_checks_changed_destinations(tree: Path) -> None:
 
 
 def test_local_hook_with_real_pre_commit(tree: Path) -> None:
-    if shutil.which("pre-commit") is None or shutil.which("git") is None:
+    pre_commit, git = shutil.which("pre-commit"), shutil.which("git")
+    if pre_commit is None or git is None:
         pytest.skip("pre-commit is not installed")
     config = next(b for b in blocks(README, "yaml") if "repo: local" in b)
     (tree / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=tree, check=True)
     subprocess.run(["git", "add", "."], cwd=tree, check=True)
     bin_dir = str(Path(sys.executable).parent)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tree)}
-    proc = subprocess.run(["pre-commit", "run", "--all-files"], cwd=tree, env=env,
+    # `capcheck` of this environment first (language: system runs what PATH finds)
+    path = os.pathsep.join([bin_dir, str(Path(pre_commit).parent), str(Path(git).parent)])
+    env = {"PATH": path, "HOME": str(tree)}
+    proc = subprocess.run([pre_commit, "run", "--all-files"], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "CAP101 error:" in proc.stdout, proc.stdout
 
