@@ -45,5 +45,24 @@ def destinations_dir() -> Path:
     return _data_dir("destinations")
 
 
+BUNDLED_NAME = Path("<bundled>")
+"""What the bundled definitions go by in evidence: ``<bundled>/destinations/...``, the
+same after any install, instead of a long site-packages path."""
+
+
+def bundled_rebase() -> tuple[Path, Path] | None:
+    """(real folder, shown name) for naming the bundled definitions, or None for a
+    source checkout run from inside it (its ``destinations/`` are project files, named
+    by their path relative to the working directory)."""
+    real = destinations_dir().resolve()
+    if real == (_REPO_ROOT / "destinations").resolve():
+        try:
+            real.relative_to(Path.cwd().resolve())
+            return None
+        except ValueError:
+            pass
+    return real.parent, BUNDLED_NAME
+
+
 def rule_pack_path() -> Path:
     return _PACKAGE / "capabilities" / "pack.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -143,7 +144,9 @@ def test_output_is_byte_stable(capsys: pytest.CaptureFixture[str], core_defs: Pa
 def test_table_format(capsys: pytest.CaptureFixture[str], in_repo: Path) -> None:
     code, out, _ = run(capsys, "audit", "--format", "table")
     assert code == 0
-    assert "| RETL (Reverse ETL) | supported" in out
+    # plain columns (no Markdown pipes or backticks), one row per capability
+    assert re.search(r"^RETL \(Reverse ETL\) +supported +", out, re.M)
+    assert "|" not in out and "`" not in out
 
 
 def write(path: Path, text: str | bytes) -> None:
@@ -181,7 +184,7 @@ def test_bad_input_is_one_line_exit_2_and_others_still_audited(
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
-    assert lines[0].startswith("defs/" + expected), lines[0]
+    assert lines[0].startswith("capcheck: error: defs/" + expected), lines[0]
     doc = json.loads(out)
     assert "good" in [r["destination"] for r in doc["reports"]]
     assert len(doc["errors"]) == 1
@@ -222,7 +225,7 @@ def test_wrong_field_is_one_line_exit_1_and_the_destination_still_reported(
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
-    assert lines[0].startswith("defs/" + expected), lines[0]
+    assert lines[0].startswith("capcheck: error: defs/" + expected), lines[0]
     doc = json.loads(out)
     assert [r["destination"] for r in doc["reports"]] == ["bad", "good"]
     assert len(doc["errors"]) == 1

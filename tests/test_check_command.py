@@ -95,7 +95,7 @@ def test_error_finding_exits_1_with_text_line(
     line, col = line_of(defs / "beta" / "db-config.json", '"testError"')
     code, out, err = run(capsys, "defs")
     assert code == 1
-    assert out == f"defs/beta/db-config.json:{line}:{col}: CAP101 `testError` is set\n"
+    assert out == f"defs/beta/db-config.json:{line}:{col}: CAP101 error: `testError` is set\n"
     assert err.strip() == "Found 1 finding (1 error) in 2 destinations."
 
 
@@ -308,8 +308,8 @@ def test_load_errors_become_cap001_and_others_still_run(
     assert "2 definition files could not be read or parsed" in err
     lines = out.splitlines()
     assert lines[0].startswith("defs/alpha/db-config.json:") and "CAP101" in lines[0]
-    assert lines[1].startswith("defs/beta/db-config.json:4:1: CAP001 invalid JSON")
-    assert lines[2] == "defs/gamma/db-config.json: CAP001 missing db-config.json"
+    assert lines[1].startswith("defs/beta/db-config.json:4:1: CAP001 error: invalid JSON")
+    assert lines[2] == "defs/gamma/db-config.json: CAP001 error: missing db-config.json"
     assert len(lines) == 3
 
 
@@ -325,7 +325,7 @@ def test_wrong_type_is_reported_once_with_the_real_rules(
     # without the schema rule, the engine still says why the definition is unusable
     code, out, _ = run(capsys, "defs", "--ignore", "CAP003")
     assert code == 1
-    assert out.strip() == (f"defs/beta/db-config.json:{line}:5: CAP001 "
+    assert out.strip() == (f"defs/beta/db-config.json:{line}:5: CAP001 error: "
                            "/config/supportedSourceTypes: expected a list of strings, "
                            "found a string")
 
@@ -357,7 +357,7 @@ def test_crashing_rule_is_cap000_and_does_not_stop_the_run(
     set_config(defs / "beta", testError=True)
     code, out, _ = run(capsys, "defs")
     assert code == 1
-    assert "defs/alpha/db-config.json: CAP000 rule CAP110 failed on this definition: " \
+    assert "defs/alpha/db-config.json: CAP000 error: rule CAP110 failed on this definition: " \
            "KeyError: 'boom'" in out
     assert "defs/beta/db-config.json:" in out and "CAP101" in out
 

@@ -64,12 +64,12 @@ def test_registry_names_every_format() -> None:
 
 def test_text_lines() -> None:
     assert check_text.render(SAMPLE).splitlines() == [
-        "defs/alpha/db-config.json:7:9: CAP101 `supportsVisualMapper` is true but "
+        "defs/alpha/db-config.json:7:9: CAP101 error: `supportsVisualMapper` is true but "
         "`warehouse` is missing",
-        "defs/alpha/db-config.json:12:5: CAP105 secretKeys names `apiKey`, which schema.json "
-        "lacks",
-        "defs/beta/db-config.json:4:1: CAP001 invalid JSON: Expecting value",
-        "defs/gamma/db-config.json: CAP150 a note",
+        "defs/alpha/db-config.json:12:5: CAP105 warning: secretKeys names `apiKey`, which "
+        "schema.json lacks",
+        "defs/beta/db-config.json:4:1: CAP001 error: invalid JSON: Expecting value",
+        "defs/gamma/db-config.json: CAP150 info: a note",
     ]
 
 
@@ -158,7 +158,9 @@ def test_sarif_has_what_code_scanning_requires(tmp_path: Path,
     run = doc["runs"][0]
     driver = run["tool"]["driver"]
     assert driver["name"] == "capcheck"
-    assert driver["informationUri"].startswith("https://")
+    # no placeholder: a home page only when the package metadata names one
+    assert driver.get("informationUri") == check_sarif.information_uri()
+    assert "informationUri" not in driver or driver["informationUri"].startswith("https://")
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", driver["version"])
     ids = [r["id"] for r in driver["rules"]]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
@@ -226,14 +228,15 @@ def test_junit_one_testcase_per_destination() -> None:
         check_text.finding_line(f) for f in SAMPLE.findings if f.destination == "alpha"]
     assert beta.find("failure") is not None
     assert gamma.find("failure") is None  # only an info finding: passes, shown in output
-    assert "CAP150 a note" in (gamma.findtext("system-out") or "")
+    assert "CAP150 info: a note" in (gamma.findtext("system-out") or "")
 
 
 def test_junit_escapes_xml() -> None:
     nasty = finding("CAP101", "alpha", 1, 'a <b> & "c" \x01 ]]>')
     root = ET.fromstring(check_junit.render(result([nasty], ("alpha",))))
     text = root.find("testsuite/testcase/failure").text  # type: ignore[union-attr]
-    assert text is not None and 'a <b> & "c" \ufffd ]]>' in text
+    # control characters are escaped visibly (as on the terminal), XML specials by XML
+    assert text is not None and 'a <b> & "c" \\x01 ]]>' in text
 
 
 def test_junit_failures_follow_fail_on() -> None:

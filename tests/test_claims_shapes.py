@@ -218,7 +218,7 @@ def test_partial_states(tmp_path: Path, capsys: pytest.CaptureFixture[str], fold
                         transformer: bool, claim: str, exit_code: int) -> None:
     code, err = _verify(tmp_path, folder, claim, transformer, capsys)
     assert code == exit_code, err
-    assert "1 claims checked" in err
+    assert "1 claim checked" in err
 
 
 @pytest.mark.parametrize(("claim", "exit_code"), [
@@ -231,7 +231,7 @@ def test_a_partial_claim_about_a_capability_without_partial_state(
     doc.parent.mkdir()
     doc.write_text(f"# Notes\n\n- **RETL**: {claim}\n", encoding="utf-8")
     assert main(["docs", "--verify-claims", str(tmp_path), str(MOENGAGE_DEFS)]) == exit_code
-    assert "1 claims checked" in capsys.readouterr().err
+    assert "1 claim checked" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("claim", ["Supported", "Partial", "Not supported"])
@@ -324,7 +324,7 @@ def test_no_recognised_report_is_exit_2_naming_the_path(
     assert main(["docs", "--verify-claims", str(folder), str(MOENGAGE_DEFS)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert err[0].startswith(f"capcheck docs: error: {folder}: no RETL report recognised")
+    assert err[0].startswith(f"capcheck: error: {folder}: no RETL report recognised")
 
 
 def test_a_single_file_with_no_report_is_exit_2(

@@ -110,7 +110,7 @@ def test_check_catches_an_extra_file(docs_dir: Path, capsys: pytest.CaptureFixtu
 
 def test_docs_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["docs", str(MATRIX_DEFS)]) == 2
-    assert "--out DIR is required" in capsys.readouterr().err
+    assert "capcheck: error: -o/--output DIR is required" in capsys.readouterr().err
     assert main(["docs", "--verify-claims", str(STALE), "--out", str(tmp_path)]) == 2
     assert main(["docs", "--verify-claims", str(tmp_path / "nope")]) == 2
     (tmp_path / "file").write_text("x")
@@ -143,7 +143,7 @@ def test_verify_claims_passes_a_correct_report(capsys: pytest.CaptureFixture[str
     assert main(["docs", "--verify-claims", str(CURRENT), str(MOENGAGE_DEFS)]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "1 reports, 8 claims checked, 0 contradictions" in captured.err
+    assert "1 report, 8 claims checked, 0 contradictions" in captured.err
 
 
 def test_generated_docs_agree_with_their_own_claims(

@@ -218,7 +218,7 @@ def test_the_2023_retl_destination_with_empty_connection_modes(
     out, err = capsys.readouterr()
     assert code == 1  # found something; the input was usable
     line = line_of_key(text, ("config", "supportedConnectionModes"))
-    assert err.strip() == (f"defs/example/db-config.json:{line}:5: "
+    assert err.strip() == (f"capcheck: error: defs/example/db-config.json:{line}:5: "
                            "/config/supportedConnectionModes: must not be empty")
     doc = json.loads(out)
     [report] = doc["reports"]
@@ -234,7 +234,7 @@ def test_the_2023_retl_destination_with_empty_connection_modes(
     # and the CI gate reports it once, on that line, as a schema violation
     assert main(["check", "defs"]) == 1
     out, _ = capsys.readouterr()
-    assert out.strip() == (f"defs/example/db-config.json:{line}:5: CAP003 "
+    assert out.strip() == (f"defs/example/db-config.json:{line}:5: CAP003 error: "
                            "/config/supportedConnectionModes: must not be empty")
 
 
@@ -251,7 +251,7 @@ def test_an_unparsable_file_is_still_cap001_exit_2_for_that_destination_only(
     assert [r["destination"] for r in json.loads(out)["reports"]] == ["example"]
     assert main(["check", "defs"]) == 2
     out, _ = capsys.readouterr()
-    assert " CAP001 invalid JSON" in out and "defs/example" not in out
+    assert " CAP001 error: invalid JSON" in out and "defs/example" not in out
 
 
 @pytest.mark.parametrize("schema, pointer", [

@@ -16,7 +16,7 @@ def test_readme_verify_claims_example_is_the_real_output(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Catching a stale report", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## Catching a stale report", 1)[1].split("\n## ", 1)[0]
     command, shown = re.findall(r"```(?:sh)?\n(.*?)```", section, flags=re.DOTALL)[:2]
     argv = command.strip().split()
     assert argv[:3] == ["capcheck", "docs", "--verify-claims"]

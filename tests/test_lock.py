@@ -72,9 +72,9 @@ def test_lost_capability_fails_with_the_exact_message(
     code, out, err = check_lock(capsys)
     assert code == 1
     assert out.splitlines() == [  # sorted by place, then code and message
-        f"defs/alpha/db-config.json:{line}:5: CAP900 ALPHA: JSON Mapper supported -> "
+        f"defs/alpha/db-config.json:{line}:5: CAP900 error: ALPHA: JSON Mapper supported -> "
         "not applicable",
-        f"defs/alpha/db-config.json:{line}:5: CAP900 ALPHA: RETL supported -> not supported",
+        f"defs/alpha/db-config.json:{line}:5: CAP900 error: ALPHA: RETL supported -> not supported",
     ]
     assert err.strip() == "Found 2 findings (2 errors) in 2 destinations."
 
@@ -86,7 +86,8 @@ def test_gained_capability_fails(defs: Path, capsys: pytest.CaptureFixture[str])
     assert code == 1
     line = line_of(path, '"supportsVisualMapper"')
     assert out.strip() == (
-        f"defs/alpha/db-config.json:{line}:5: CAP900 ALPHA: VDM v1 not supported -> supported")
+        f"defs/alpha/db-config.json:{line}:5: CAP900 error: ALPHA: VDM v1 not supported -> "
+        "supported")
     # intended change: re-lock and the gate is green again
     cli(capsys, "lock", "defs", "-o", "lock.json")
     assert check_lock(capsys)[0] == 0
@@ -114,10 +115,10 @@ def test_new_and_removed_destinations(defs: Path, capsys: pytest.CaptureFixture[
     assert code == 1
     alpha_line = line_of(Path("lock.json"), '"alpha"')
     assert out.splitlines() == [
-        "defs/gamma/db-config.json:2:3: CAP901 GAMMA: new destination, not in the lock "
+        "defs/gamma/db-config.json:2:3: CAP901 error: GAMMA: new destination, not in the lock "
         "(RETL not supported, JSON Mapper not applicable, VDM v1 not supported, "
         "VDM v2 not supported)",
-        f"lock.json:{alpha_line}:5: CAP902 ALPHA: destination removed, in the lock but not "
+        f"lock.json:{alpha_line}:5: CAP902 error: ALPHA: destination removed, in the lock but not "
         "found",
     ]
 
@@ -130,7 +131,7 @@ def test_single_destination_is_compared_without_removals(
     assert check_lock(capsys, "defs/alpha/schema.json")[0] == 0
     edit(defs / "alpha", supportsVisualMapper=True)
     code, out, _ = check_lock(capsys, "defs/alpha/ui-config.json")
-    assert code == 1 and out.count("\n") == 1 and "CAP900 ALPHA: VDM v1" in out
+    assert code == 1 and out.count("\n") == 1 and "CAP900 error: ALPHA: VDM v1" in out
 
 
 def test_broken_definition_is_not_reported_as_removed(
@@ -188,7 +189,7 @@ def test_lock_path_from_config(defs: Path, capsys: pytest.CaptureFixture[str]) -
     assert Path("locks/capabilities.json").is_file()
     edit(defs / "alpha", disableJsonMapper=True)
     code, out, _ = cli(capsys, "check")
-    assert code == 1 and "CAP900 ALPHA: JSON Mapper supported -> not supported" in out
+    assert code == 1 and "CAP900 error: ALPHA: JSON Mapper supported -> not supported" in out
 
 
 def test_corpus_lock_round_trip(corpus: Path, tmp_path: Path,

@@ -67,4 +67,8 @@ def test_installed_package_audits_from_another_directory(wheel: Path, tmp_path: 
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["reports"][0]["name"] == "MOENGAGE"
-    assert doc["reports"][0]["definition"].endswith("capcheck/data/destinations/moengage")
+    # bundled files go by a short, stable name, not a site-packages path
+    assert doc["reports"][0]["definition"] == "<bundled>/destinations/moengage"
+    files = {e["file"] for v in doc["reports"][0]["verdicts"] for e in v["evidence"]
+             if "file" in e}
+    assert files == {"<bundled>/destinations/moengage/db-config.json"}

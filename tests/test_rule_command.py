@@ -41,16 +41,28 @@ def test_unknown_code_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[st
     assert code == exitcodes.USAGE
     assert out == ""
     assert err.count("\n") == 1
-    assert err.startswith("capcheck rule: error: unknown rule 'CAP999' (known: CAP000, CAP001,")
+    assert err.startswith("capcheck: error: unknown rule 'CAP999' (known: CAP000, CAP001,")
 
 
-def test_list_all_rules_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_all_rules_as_a_table(capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # wide enough that no summary wraps
     code, out, _ = run(capsys)
     assert code == exitcodes.OK
     lines = out.splitlines()
-    assert [c.strip() for c in lines[0].split("|")[1:5]] == ["Code", "Severity", "Name",
-                                                           "Summary"]
-    rows = [[c.strip() for c in line.split("|")[1:5]] for line in lines[2:]]
+    # plain columns: the dash line under the header gives each column's span
+    spans, at = [], 0
+    for dashes in lines[1].split("  "):
+        spans.append((at, at + len(dashes)))
+        at += len(dashes) + 2
+    assert len(spans) == 4
+
+    def cells(line: str) -> list[str]:
+        return [line[a:b].strip() if i < 3 else line[a:].strip()
+                for i, (a, b) in enumerate(spans)]
+
+    assert cells(lines[0]) == ["Code", "Severity", "Name", "Summary"]
+    rows = [cells(line) for line in lines[2:]]
     from capcheck.gate.checker import known_rules
 
     catalogue = known_rules(all_rules())

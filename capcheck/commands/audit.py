@@ -11,21 +11,34 @@ from __future__ import annotations
 import argparse
 import sys
 
-from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import (
+    add_input_arguments,
+    audit_from_args,
+    print_errors,
+    write_output,
+)
+from capcheck.commands.options import add_format_option, add_output_option
 from capcheck.render import AUDIT_FORMATS, renderer
+from capcheck.render.terminal import printable
 from capcheck.report.audit import exit_status
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=tuple(AUDIT_FORMATS), default="markdown",
-                        help="output format (default: markdown)")
+    add_format_option(parser, tuple(AUDIT_FORMATS), "markdown")
+    add_output_option(parser, "write the reports to FILE instead of standard output")
 
 
 def run(args: argparse.Namespace) -> int:
     result = audit_from_args(args)
     if isinstance(result, int):
         return result
-    sys.stdout.write(renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors))
+    text = renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors)
+    if args.output is not None:
+        failed = write_output(args.output, text)
+        if failed is not None:
+            return failed
+    else:
+        sys.stdout.write(printable(text, json_text=args.format == "json"))
     print_errors(result.errors)
     return exit_status(result.errors)

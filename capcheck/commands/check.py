@@ -24,9 +24,15 @@ from capcheck.commands.config import (
     resolve,
     split_codes,
 )
+from capcheck.commands.options import (
+    add_color_option,
+    add_format_option,
+    add_output_option,
+    path_arg,
+)
 from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
 from capcheck.model import Finding, Severity
-from capcheck.render import CHECK_FORMATS, renderer
+from capcheck.render import CHECK_FORMATS, renderer, terminal
 
 if TYPE_CHECKING:
     from capcheck.gate.checker import Selection
@@ -35,12 +41,12 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH",
+        "paths", nargs="*", type=path_arg, metavar="PATH",
         help="a destination folder or one of its files, a folder of destinations, or an "
              "integrations-config checkout (default: `paths` from the configuration, else "
              "the bundled destinations/)",
     )
-    parser.add_argument("--transformer", type=Path, metavar="PATH",
+    parser.add_argument("--transformer", type=path_arg, metavar="PATH",
                         help="a rudder-transformer checkout, for the rules that read code")
     parser.add_argument("--select", action="append", metavar="CODES",
                         help="codes or prefixes to report, comma-separated (e.g. CAP1,CAP003; "
@@ -49,21 +55,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="codes or prefixes not to report, comma-separated")
     parser.add_argument("--fail-on", choices=SEVERITIES, default=None,
                         help="lowest severity that makes the run fail (default: error)")
-    parser.add_argument("--output-format", choices=tuple(CHECK_FORMATS), default=None,
-                        help="output format (default: text)")
-    parser.add_argument("--output-file", type=Path, metavar="FILE",
-                        help="write the output format to FILE; text still goes to the terminal")
-    parser.add_argument("--lock", type=Path, metavar="FILE",
+    add_format_option(parser, tuple(CHECK_FORMATS), None, dest="output_format",
+                      default_text="text")
+    add_output_option(parser, "write the output format to FILE; text still goes to the "
+                              "terminal (alias: --output-file)", dest="output_file")
+    parser.add_argument("--lock", type=path_arg, metavar="FILE",
                         help="fail when a capability differs from this lock file "
                              "(written by `capcheck lock`)")
-    parser.add_argument("--config", type=Path, metavar="FILE",
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings only, no summary line")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when findings fail the run (2 stays 2)")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print the number of findings per code instead of the findings")
+    add_color_option(parser)
+    parser.add_argument("--config", type=path_arg, metavar="FILE",
                         help="configuration file (.capcheck.yaml or pyproject.toml)")
     parser.add_argument("--no-config", action="store_true",
                         help="ignore configuration files")
 
 
 def _error(message: str) -> int:
-    print(f"capcheck: error: {message}", file=sys.stderr)
+    print(f"capcheck: error: {terminal.escape_controls(message)}", file=sys.stderr)
     return exitcodes.USAGE
 
 
@@ -156,19 +169,24 @@ def run(args: argparse.Namespace) -> int:
     result = run_checks(loaded, selection, modules, extra, fail_on)
     rendered = renderer(CHECK_FORMATS, output_format).render(result)
     terminal_text = output_format == "text" or output_file is not None
+    color = terminal.use_color(args.color, sys.stdout)
+    text_render = renderer(CHECK_FORMATS, "text")
     if output_file is not None:
         try:
             output_file.write_text(rendered, encoding="utf-8")
         except OSError as exc:
             return _error(f"{output_file}: cannot write: {exc.strerror or exc}")
-        sys.stdout.write(renderer(CHECK_FORMATS, "text").render(result))
+    if args.statistics:
+        sys.stdout.write(text_render.render_statistics(result, terminal.width()))
+    elif output_file is not None or output_format == "text":
+        sys.stdout.write(text_render.render(result, color=color))
     else:
-        sys.stdout.write(rendered)
+        sys.stdout.write(terminal.printable(rendered, output_format in ("json", "sarif")))
     sys.stdout.flush()
 
     for error in result.input_errors:
-        print(f"capcheck: error: {error}", file=sys.stderr)
-    if terminal_text and result.destinations:
+        print(f"capcheck: error: {terminal.escape_controls(str(error))}", file=sys.stderr)
+    if (terminal_text or args.statistics) and result.destinations and not args.quiet:
         print(summary_line(result), file=sys.stderr)
     if result.input_errors:
         return exitcodes.USAGE
@@ -183,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
               f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed",
               file=sys.stderr)
         return exitcodes.USAGE
+    if args.exit_zero:
+        return exitcodes.OK
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK
 
 

@@ -8,27 +8,46 @@ from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.capabilities.pack import PackError
+from capcheck.commands.options import capability_id, path_arg
 from capcheck.model import LoadError
+from capcheck.render.terminal import escape_controls
 from capcheck.report.audit import AuditResult, InputError, run_audit
+
+
+def error(message: object) -> int:
+    """Print ``capcheck: error: MESSAGE`` (escaped, one line) and return exit code 2."""
+    print(f"capcheck: error: {escape_controls(str(message))}", file=sys.stderr)
+    return exitcodes.USAGE
+
+
+def write_output(path: Path, text: str) -> int | None:
+    """Write ``text`` to ``path``; on failure print one error line and return 2."""
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        reason = "is a folder" if path.is_dir() else f"cannot write: {exc.strerror or exc}"
+        return error(f"{path}: {reason}")
+    return None
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH",
+        "paths", nargs="*", type=path_arg, metavar="PATH",
         help="a destination folder, a folder of them, or an integrations-config checkout "
              "(default: the bundled destinations/)",
     )
     parser.add_argument(
-        "--transformer", type=Path, metavar="PATH",
+        "--transformer", type=path_arg, metavar="PATH",
         help="a rudder-transformer checkout (or its src/) to look for event handling code",
     )
     parser.add_argument(
-        "--rules", type=Path, action="append", default=[], metavar="FILE",
+        "--rules", type=path_arg, action="append", default=[], metavar="FILE",
         help="a YAML capability rule file that adds or overrides capabilities (repeatable)",
     )
     parser.add_argument(
         "--variant", action="append", default=[], metavar="ID=NAME",
-        help="select a capability variant, e.g. json_mapper=excludes-visual-mapper",
+        help="select a capability variant, e.g. json_mapper=excludes-visual-mapper "
+             "(json-mapper=... works too)",
     )
 
 
@@ -38,7 +57,7 @@ def parse_variants(items: list[str]) -> dict[str, str]:
         cap, sep, name = item.partition("=")
         if not sep or not cap or not name:
             raise PackError(f"--variant expects ID=NAME, got {item!r}")
-        chosen[cap.strip()] = name.strip()
+        chosen[capability_id(cap)] = name.strip()
     return chosen
 
 
@@ -49,10 +68,10 @@ def audit_from_args(args: argparse.Namespace, portable: bool = False) -> AuditRe
         return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant),
                          portable=portable)
     except (InputError, PackError) as exc:
-        print(f"capcheck: error: {exc}", file=sys.stderr)
-        return exitcodes.USAGE
+        return error(exc)
 
 
 def print_errors(errors: list[LoadError]) -> None:
-    for error in errors:
-        print(f"{error}", file=sys.stderr)
+    """One ``capcheck: error: file:line:col: message`` line per load error."""
+    for problem in errors:
+        error(problem)

@@ -17,20 +17,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import error as usage_error
+from capcheck.commands.options import add_output_option, path_arg
+from capcheck.render.terminal import printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="folder of generated docs (required unless --verify-claims)")
+    add_output_option(parser, "folder of generated docs (required unless --verify-claims; "
+                              "alias: --out)", dest="out", metavar="DIR", aliases=("--out",))
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and print a diff when DIR is not current")
     parser.add_argument(
-        "--verify-claims", type=Path, metavar="DIR",
+        "--verify-claims", type=path_arg, metavar="DIR",
         help="compare the claims of hand-written RETL reports (*.md under DIR, or one file) "
              "with the computed verdicts",
     )
@@ -42,21 +44,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"capcheck docs: error: {message}", file=sys.stderr)
-    return exitcodes.USAGE
+    return usage_error(message)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.verify_claims is not None:
         if args.out is not None or args.check:
-            return _usage("--verify-claims cannot be combined with --out or --check")
+            return _usage("--verify-claims cannot be combined with -o/--output or --check")
         if not args.verify_claims.exists():
             return _usage(f"{args.verify_claims}: no such file or directory")
         return _verify(args)
     if getattr(args, "explain", False):
         return _usage("--explain needs --verify-claims DIR")
     if args.out is None:
-        return _usage("--out DIR is required (or use --verify-claims DIR)")
+        return _usage("-o/--output DIR is required (or use --verify-claims DIR)")
     if args.out.exists() and not args.out.is_dir():
         return _usage(f"{args.out}: not a directory")
     return _generate(args)
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from capcheck.publish import docs as docsgen
+    from capcheck.render.terminal import plural
 
     result = audit_from_args(args, portable=True)
     if isinstance(result, int):
@@ -71,12 +73,12 @@ def _generate(args: argparse.Namespace) -> int:
     generated = docsgen.generate(result.reports)
     print_errors(result.errors)
     for problem in generated.problems:
-        print(problem, file=sys.stderr)
+        usage_error(problem)
     failed = bool(result.unusable or generated.problems)
     if args.check:
         diff = docsgen.check(generated.files, args.out)
         if diff:
-            sys.stdout.write(diff)
+            sys.stdout.write(printable(diff))
             print(f"capcheck docs: {args.out} is not current; run without --check to update",
                   file=sys.stderr)
             return exitcodes.USAGE if failed else exitcodes.FINDINGS
@@ -86,7 +88,8 @@ def _generate(args: argparse.Namespace) -> int:
     except OSError as exc:
         name = exc.filename or args.out
         return _usage(f"{name}: cannot write: {exc.strerror}")
-    print(f"capcheck docs: {len(generated.files)} files in {args.out}: {len(written)} written, "
+    print(f"capcheck docs: {plural(len(generated.files), 'file')} in {args.out}: "
+          f"{len(written)} written, "
           f"{len(removed)} removed, {len(generated.files) - len(written)} unchanged",
           file=sys.stderr)
     return exitcodes.USAGE if failed else exitcodes.OK
@@ -94,6 +97,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from capcheck.publish import docs as docsgen
+    from capcheck.render.terminal import plural
 
     result = audit_from_args(args)
     if isinstance(result, int):
@@ -110,12 +114,13 @@ def _verify(args: argparse.Namespace) -> int:
                  "capability claim" if files else "no Markdown (*.md) file")
         return _usage(f"{args.verify_claims}: no RETL report recognised ({found})")
     for contradiction in verification.contradictions:
-        sys.stdout.write("\n".join(contradiction.lines()) + "\n")
-    for error in verification.errors:
-        print(error, file=sys.stderr)
+        sys.stdout.write(printable("\n".join(contradiction.lines()) + "\n"))
+    for problem in verification.errors:
+        usage_error(problem)
     print(
-        f"capcheck docs: {verification.documents} reports, {verification.checked} claims "
-        f"checked, {len(verification.contradictions)} contradictions, "
+        f"capcheck docs: {plural(verification.documents, 'report')}, "
+        f"{plural(verification.checked, 'claim')} checked, "
+        f"{plural(len(verification.contradictions), 'contradiction')}, "
         f"{verification.unverifiable} not verifiable (verdict unknown)",
         file=sys.stderr,
     )

@@ -19,37 +19,40 @@ from pathlib import Path
 from capcheck import exitcodes
 from capcheck.commands.check import input_paths
 from capcheck.commands.config import ConfigError, resolve
+from capcheck.commands.options import add_output_option, path_arg
 
 DEFAULT_LOCK = Path("capcheck.lock.json")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH",
+        "paths", nargs="*", type=path_arg, metavar="PATH",
         help="destination folders as for `capcheck check` (default: `paths` from the "
              "configuration, else the bundled destinations/)",
     )
-    parser.add_argument("--transformer", type=Path, metavar="PATH",
+    parser.add_argument("--transformer", type=path_arg, metavar="PATH",
                         help="a rudder-transformer checkout (VDM v2 depends on it)")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help=f"lock file to write, `-` for stdout (default: `lock` from the "
-                             f"configuration, else {DEFAULT_LOCK})")
+    add_output_option(parser, f"lock file to write, `-` for stdout (default: `lock` from the "
+                              f"configuration, else {DEFAULT_LOCK})")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and print a diff if the lock is not "
                              "up to date")
-    parser.add_argument("--config", type=Path, metavar="FILE",
+    parser.add_argument("--config", type=path_arg, metavar="FILE",
                         help="configuration file (.capcheck.yaml or pyproject.toml)")
     parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
 def _error(message: str) -> int:
-    print(f"capcheck: error: {message}", file=sys.stderr)
+    from capcheck.render.terminal import escape_controls
+
+    print(f"capcheck: error: {escape_controls(message)}", file=sys.stderr)
     return exitcodes.USAGE
 
 
 def run(args: argparse.Namespace) -> int:
     from capcheck.capabilities.pack import PackError
     from capcheck.gate.lockfile import LockError, build_lock, dumps
+    from capcheck.render.terminal import plural, printable
     from capcheck.report.audit import InputError, run_audit
 
     try:
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     if result.errors:
         for error in result.errors:
-            print(f"capcheck: error: {error}", file=sys.stderr)
+            _error(str(error))
         return _error("the lock was not written: fix the definitions above first")
     if not result.reports:
         return _error("no destination definition found")
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
 
     if str(output) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text, json_text=True))
         return exitcodes.OK
     try:
         old = output.read_text(encoding="utf-8") if output.exists() else None
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"{output}: cannot read: {exc}")
     if args.check:
         if old == text:
-            print(f"{output} is up to date ({len(result.reports)} destinations).",
+            print(f"{output} is up to date ({plural(len(result.reports), 'destination')}).",
                   file=sys.stderr)
             return exitcodes.OK
         diff = difflib.unified_diff(
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             fromfile=f"{output} (on disk)" if old is not None else "/dev/null",
             tofile=f"{output} (current definitions)",
         )
-        sys.stdout.writelines(diff)
+        sys.stdout.write(printable("".join(diff)))
         state = "is out of date" if old is not None else "does not exist"
         print(f"{output} {state}; run `capcheck lock` to update it.", file=sys.stderr)
         return exitcodes.FINDINGS
@@ -100,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             return _error(f"{output}: cannot write: {exc.strerror or exc}")
-        print(f"wrote {output} ({len(result.reports)} destinations).", file=sys.stderr)
+        print(f"wrote {output} ({plural(len(result.reports), 'destination')}).",
+              file=sys.stderr)
     else:
-        print(f"{output} is up to date ({len(result.reports)} destinations).", file=sys.stderr)
+        print(f"{output} is up to date ({plural(len(result.reports), 'destination')}).",
+              file=sys.stderr)
     return exitcodes.OK

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.options import add_format_option, add_output_option, capability_choice
 from capcheck.render import MATRIX_FORMATS, renderer
+from capcheck.render.terminal import printable
 from capcheck.report.audit import exit_status
 
 if TYPE_CHECKING:
@@ -26,20 +27,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from capcheck.report.matrix import ONLY_CHOICES
 
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=tuple(MATRIX_FORMATS), default="markdown",
-                        help="output format (default: markdown)")
+    add_format_option(parser, tuple(MATRIX_FORMATS), "markdown")
     parser.add_argument(
         "--only", choices=tuple(ONLY_CHOICES), action="append", default=[],
-        help="keep destinations that support this capability (repeatable: all must hold); "
-             "vdm-v2 also keeps partial and declared-but-unchecked ones",
+        type=capability_choice(ONLY_CHOICES), metavar="CAPABILITY",
+        help=f"keep destinations that support this capability: {', '.join(ONLY_CHOICES)} "
+             "(json_mapper spelling too; repeatable: all must hold); vdm-v2 also keeps "
+             "partial and declared-but-unchecked ones",
     )
     parser.add_argument(
         "--name", metavar="GLOB",
         help="keep destinations whose folder, internal or display name matches "
              "(fnmatch, case-insensitive), e.g. 'mo*'",
     )
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
+    add_output_option(parser, "write to FILE instead of standard output")
 
 
 def render(matrix_format: str, matrix: Matrix) -> str:
@@ -64,6 +65,6 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return exitcodes.USAGE
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text, json_text=args.format == "json"))
     print_errors(result.errors)
     return exit_status(result.errors)

@@ -11,26 +11,26 @@ import argparse
 import sys
 
 from capcheck import exitcodes
+from capcheck.commands.options import add_format_option
 
 FORMATS = ("text", "markdown")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("code", nargs="?", metavar="CODE",
-                        help="a rule code, e.g. CAP101 (default: list every rule)")
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text (default) or markdown (the rules docs page)")
+                        help="a rule code or name, e.g. CAP101 (default: list every rule)")
+    add_format_option(parser, FORMATS, "text")
 
 
 def run(args: argparse.Namespace) -> int:
     from capcheck.checks import all_rules
     from capcheck.gate.checker import known_rules
-    from capcheck.render import rules_doc
+    from capcheck.render import rules_doc, terminal
 
     rules = known_rules(all_rules())
     if args.code is None:
         text = (rules_doc.render_markdown(rules) if args.format == "markdown"
-                else rules_doc.render_table(rules))
+                else rules_doc.render_table(rules, terminal.width()))
         sys.stdout.write(text)
         return exitcodes.OK
     wanted = args.code.strip().upper()
@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         rule = next((r for r in rules if r.name == args.code.strip().lower()), None)
     if rule is None:
         codes = ", ".join(r.code for r in rules)
-        print(f"capcheck rule: error: unknown rule {args.code!r} (known: {codes})",
-              file=sys.stderr)
+        print(f"capcheck: error: unknown rule {terminal.escape_controls(repr(args.code))} "
+              f"(known: {codes})", file=sys.stderr)
         return exitcodes.USAGE
     sys.stdout.write(rules_doc.render_markdown([rule]) if args.format == "markdown"
                      else rules_doc.render_rule(rule))

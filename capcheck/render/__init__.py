@@ -31,6 +31,7 @@ MATRIX_FORMATS: dict[str, str] = {
     "html": "capcheck.render.matrix_html",
     "csv": "capcheck.render.matrix_csv",
     "json": "capcheck.render.matrix_json",
+    "table": "capcheck.render.matrix_table",
 }
 
 # `capcheck diff --output-format NAME`: modules with render(result) -> str.

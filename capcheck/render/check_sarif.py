@@ -1,6 +1,8 @@
 """``capcheck check`` SARIF 2.1.0 output, in the subset GitHub code scanning accepts.
 
-- ``runs[0].tool.driver``: name, informationUri, version, and ``rules[]`` for every
+- ``runs[0].tool.driver``: name, version, ``informationUri`` only when the installed
+  package names a home page (``[project.urls]`` Homepage/Repository/Source in
+  pyproject.toml: never a placeholder), and ``rules[]`` for every
   code capcheck can report (id, name, shortDescription, fullDescription, help with text
   and markdown, defaultConfiguration.level);
 - ``results[]``: ruleId, ruleIndex, level, message.text, one physical location with a
@@ -26,7 +28,7 @@ from capcheck.model import Finding, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/capcheck/capcheck"
+URL_LABELS = ("homepage", "repository", "source", "documentation")
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 DESCRIPTION_LIMIT = 1000  # GitHub truncates descriptions past 1024 characters
@@ -67,9 +69,24 @@ def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     }
 
 
+def information_uri() -> str | None:
+    """The package's home page from its installed metadata (``Project-URL``), if any."""
+    from importlib import metadata
+
+    try:
+        entries = metadata.metadata("capcheck").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    urls: dict[str, str] = {}
+    for entry in entries:
+        label, _, url = str(entry).partition(",")
+        urls.setdefault(label.strip().lower(), url.strip())
+    return next((urls[k] for k in URL_LABELS if urls.get(k, "").startswith("https://")), None)
+
+
 def fingerprint(finding: Finding, uri: str) -> str:
     key = "\0".join((finding.code, uri, finding.destination, finding.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def result_object(finding: Finding, index: int, root: Path | None = None) -> dict[str, Any]:
@@ -101,20 +118,21 @@ def render(result: CheckResult, root: Path | None = None) -> str:
             index[finding.code] = len(rules)
             rules.append(RuleInfo(finding.code, finding.code.lower(), finding.severity,
                                   finding.code, ""))
+    driver: dict[str, Any] = {"name": "capcheck"}
+    uri = information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
+    driver.update({
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": [rule_descriptor(r) for r in rules],
+    })
     doc = {
         "$schema": SCHEMA,
         "version": VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "capcheck",
-                        "informationUri": INFORMATION_URI,
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": [rule_descriptor(r) for r in rules],
-                    }
-                },
+                "tool": {"driver": driver},
                 "columnKind": "unicodeCodePoints",
                 "results": [
                     result_object(f, index[f.code], root) for f in result.findings

@@ -11,9 +11,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from capcheck.gate.checker import RuleInfo
+from capcheck.render.terminal import fit_table
 
 
 def rule_doc(rule: RuleInfo) -> str:
@@ -34,10 +33,11 @@ def render_rule(rule: RuleInfo) -> str:
     return f"{rule_header(rule)}\n{rule_doc(rule)}\n"
 
 
-def render_table(rules: Sequence[RuleInfo]) -> str:
-    rows = [[r.code, r.severity.value, r.name, r.summary] for r in rules]
-    return tabulate(rows, headers=["Code", "Severity", "Name", "Summary"],
-                    tablefmt="github") + "\n"
+def render_table(rules: Sequence[RuleInfo], max_width: int = 100) -> str:
+    """The rule list as a plain table no wider than ``max_width``: summaries wrap."""
+    rows = [[r.code, r.severity.value, r.name, r.summary.replace("`", "")] for r in rules]
+    lines = fit_table(["Code", "Severity", "Name", "Summary"], rows, max_width, wrap=(3, 2))
+    return "\n".join(lines) + "\n"
 
 
 def _demote(doc: str) -> str:

@@ -109,6 +109,7 @@ def load(
         src = resolved
     code_rebase: Rebase | None = (src.resolve().parent, Path()) if src and portable else None
     aliases = read_handler_aliases(src) if src is not None else HandlerAliases()
+    bundled = None if portable else resources.bundled_rebase()
     loaded = Loaded()
     seen: set[Path] = set()
     for root in default_paths(paths):
@@ -123,6 +124,8 @@ def load(
                 continue
             seen.add(key)
             display = shown_path(key, (base, Path())) if portable else None
+            if bundled is not None and shown_path(key, bundled) != key:
+                display = shown_path(key, bundled)  # <bundled>/destinations/<name>
             raw = read_definition(folder, display)
             loaded.raw.append(raw)
             loaded.errors.extend(raw.errors)
