@@ -135,8 +135,9 @@ class Browser:
         time.sleep(0.05)
         self.wait_for(f"location.href === {json.dumps(url)} && ({ready})")
 
-    def eval(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+    def eval(self, expression: str, await_promise: bool = False) -> Any:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
+                           awaitPromise=await_promise)
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -179,8 +180,14 @@ class Browser:
                           windowsVirtualKeyCode=8)
 
     def key(self, key: str, code: int) -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", type=kind, key=key, windowsVirtualKeyCode=code)
+        """Press and release a key (``Enter`` also types its character, as a keyboard does)."""
+        text = {"Enter": "\r"}.get(key)
+        down: dict[str, Any] = {"key": key, "code": key, "windowsVirtualKeyCode": code}
+        if text:
+            down["text"] = text
+        self.send("Input.dispatchKeyEvent", type="keyDown", **down)
+        self.send("Input.dispatchKeyEvent", type="keyUp", key=key, code=key,
+                  windowsVirtualKeyCode=code)
 
     def screenshot(self, path: Path, full_page: bool = False) -> None:
         params: dict[str, Any] = {"format": "png"}

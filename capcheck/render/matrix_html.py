@@ -178,7 +178,7 @@ header p { color: var(--muted); margin: 4px 0 0; }
 #chart text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
   "Liberation Sans", sans-serif; fill: var(--fg); }
 #chart .cap { font-weight: 600; }
-#chart .num { font-weight: 600; font-variant-numeric: tabular-nums; }
+#chart .num { font-weight: 600; font-variant-numeric: tabular-nums; pointer-events: none; }
 #chart .num.dark { fill: #1f2328; } #chart .num.light { fill: #fff; }
 #chart rect.seg { cursor: pointer; }
 #chart rect.seg:hover { opacity: .85; }
