@@ -109,6 +109,19 @@ def test_no_horizontal_overflow_on_a_laptop(browser: Browser, page_url: str, wid
                         ".display") != "none"
 
 
+def test_no_horizontal_overflow_at_any_width(browser: Browser, page_url: str) -> None:
+    for width, mobile in ((320, True), (360, True), (600, True), (701, False), (800, False),
+                          (901, False), (1024, False), (1101, False), (1920, False)):
+        browser.viewport(width, 800, mobile)
+        load(browser, page_url)
+        scroll, inner = browser.eval("[document.documentElement.scrollWidth, innerWidth]")
+        assert inner == width and scroll <= inner, (width, scroll)
+        # every capability column stays on screen
+        right = browser.eval("document.querySelector('#matrix thead th[data-key=\"vdm_v2\"]')"
+                             ".getBoundingClientRect().right")
+        assert right <= width, width
+
+
 def test_usable_on_a_390_px_phone(browser: Browser, page_url: str) -> None:
     browser.viewport(390, 844, mobile=True)
     load(browser, page_url)
@@ -360,10 +373,11 @@ def test_a_row_opens_its_details(page: Browser) -> None:
         "Array.from(document.querySelectorAll('#d-body .settings tbody tr')).map(function (tr) {"
         " return [tr.querySelector('code').textContent, tr.cells[1].textContent,"
         " Array.from(tr.querySelectorAll('.flag')).map(function (f) {"
-        " return f.textContent; }).join(' '), tr.cells[2].textContent]; })")
+        " return f.textContent; }).join(' '), tr.querySelector('.loc').textContent]; })")
     assert settings[1] == ["developerToken", "defaultConfig", "required secret",
                            settings[1][3]]
-    assert settings[1][3].startswith("db-config.json:")
+    assert settings[1][3] == ("db-config.json:28:9 \u00b7 JSON pointer "
+                              "/config/destConfig/defaultConfig/1")
     assert [s[0] for s in settings] == [s.key for s in report.connection_config.settings]
     assert page.eval("Array.from(document.querySelectorAll('#d-body .kv .tag'))"
                      ".map(function (t) { return t.textContent; })") == [

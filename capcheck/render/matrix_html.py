@@ -302,7 +302,7 @@ dialog::backdrop { background: rgba(31, 35, 40, .35); }
 .settings thead th { background: var(--soft); font-size: 12px; }
 .s-label { display: block; color: var(--muted); }
 .s-scope { white-space: nowrap; }
-.s-at .loc { color: var(--muted); }
+.settings .loc { font-size: 12px; }
 .flag { font-size: 11px; padding: 0 5px; border-radius: 4px; border: 1px solid var(--line);
   color: var(--muted); margin-left: 4px; white-space: nowrap; }
 .flag.req { border-color: #d4a72c; color: #7d4e00; }
@@ -312,6 +312,11 @@ dialog::backdrop { background: rgba(31, 35, 40, .35); }
 .kv dt { color: var(--muted); } .kv dd { margin: 0; }
 @media (max-width: 1100px) {
   .top { grid-template-columns: minmax(0, 1fr); }
+  .mk { white-space: normal; align-items: flex-start; }
+  #matrix th, #matrix td { padding-left: 8px; padding-right: 8px; }
+}
+@media (max-width: 900px) {
+  .c-modes, .c-sync { display: none; }
 }
 @media (max-width: 700px) {
   main { padding: 14px 12px 32px; }
@@ -534,15 +539,14 @@ _JS = r"""
     });
     return parent;
   }
-  function location_(parent, loc, inline) {
+  function location_(parent, loc) {
     if (!loc) { return; }
     var span = el("span", "loc");
     var where = el("code", null, loc.where);
     where.title = loc.file;
     span.appendChild(where);
     if (loc.pointer !== null && loc.pointer !== undefined) {
-      span.appendChild(document.createTextNode(inline ? " \u00b7 JSON pointer " : " "));
-      if (!inline) { span.appendChild(el("br")); }
+      span.appendChild(document.createTextNode(" \u00b7 JSON pointer "));
       span.appendChild(el("code", null, loc.pointer === "" ? "(document root)" : loc.pointer));
     }
     parent.appendChild(span);
@@ -552,7 +556,7 @@ _JS = r"""
     items.forEach(function (ev) {
       var li = el("li");
       rich(li, ev.fact);
-      location_(li, ev.loc, true);
+      location_(li, ev.loc);
       ul.appendChild(li);
     });
     return ul;
@@ -619,7 +623,7 @@ _JS = r"""
       if (w.settings.length) {
         var t = el("table", "settings");
         var thead = el("thead"), hr = el("tr");
-        ["Setting", "Scope", "Defined at"].forEach(function (h) {
+        ["Setting", "Scope"].forEach(function (h) {
           hr.appendChild(el("th", null, h));
         });
         thead.appendChild(hr); t.appendChild(thead);
@@ -631,9 +635,9 @@ _JS = r"""
           if (s.secret) { key.appendChild(el("span", "flag sec", "secret")); }
           key.appendChild(el("span", s.label === null ? "s-label none" : "s-label",
             s.label === null ? "no label in ui-config.json" : s.label));
+          location_(key, s.loc);
           tr.appendChild(key);
           tr.appendChild(el("td", "s-scope", s.scope));
-          var at = el("td", "s-at"); location_(at, s.loc, false); tr.appendChild(at);
           tb.appendChild(tr);
         });
         t.appendChild(tb);
