@@ -122,6 +122,31 @@ def test_no_horizontal_overflow_at_any_width(browser: Browser, page_url: str) ->
         assert right <= width, width
 
 
+def test_more_capabilities_narrow_the_table_in_steps(browser: Browser, tmp_path: Path) -> None:
+    html = tmp_path / "rules.html"
+    assert main(["matrix", str(MATRIX), str(EXTRA), "--rules",
+                 str(FIXTURES / "matrix_html" / "rules.yaml"), "--format", "html",
+                 "-o", str(html)]) == 0
+    steps = {}
+    for width, mobile in ((1400, False), (1024, False), (390, True)):
+        browser.viewport(width, 800, mobile)
+        load(browser, html.as_uri())
+        scroll, inner = browser.eval("[document.documentElement.scrollWidth, innerWidth]")
+        assert inner == width and scroll <= inner, (width, scroll)
+        assert browser.eval("document.querySelectorAll('#matrix thead th').length") == 10
+        steps[width] = browser.eval("document.querySelector('.table-wrap').className")
+        frame = browser.eval("(function () { var f = document.querySelector('.table-wrap');"
+                             " return [f.scrollWidth, f.clientWidth]; })()")
+        if "scroll" in steps[width]:  # the table scrolls in its frame, the names stay
+            assert frame[0] > frame[1]
+            assert browser.eval("getComputedStyle(document.querySelector('#matrix tbody th'))"
+                                ".position") == "sticky"
+        else:
+            assert frame[0] <= frame[1] + 1
+    assert steps[390] == "table-wrap wrap tight compact scroll"
+    assert "compact" not in steps[1400]
+
+
 def test_usable_on_a_390_px_phone(browser: Browser, page_url: str) -> None:
     browser.viewport(390, 844, mobile=True)
     load(browser, page_url)

@@ -226,7 +226,7 @@ legend { font-size: 12px; font-weight: 600; padding: 0; margin-bottom: 3px; }
   cursor: pointer; text-decoration: underline; }
 .hint { color: var(--muted); font-size: 12px; }
 .cli-filter { color: var(--muted); }
-.table-wrap { border: 1px solid var(--line); border-radius: 8px; }
+.table-wrap { border: 1px solid var(--line); border-radius: 8px; position: relative; }
 table { border-collapse: separate; border-spacing: 0; width: 100%; }
 #matrix th, #matrix td { padding: 7px 10px; text-align: left; vertical-align: top;
   border-bottom: 1px solid var(--line); }
@@ -247,8 +247,7 @@ table { border-collapse: separate; border-spacing: 0; width: 100%; }
 #matrix tbody tr:hover > * { background: #f3f8ff; }
 #matrix tbody tr.current > * { background: #ddf4ff; }
 #matrix tbody th { font-weight: normal; background: #fff; }
-.c-name { width: 30%; }
-.c-cap { width: 11%; }
+.c-name { width: 30%; min-width: 8.5em; }
 .c-modes { width: 9%; }
 .open { all: unset; cursor: pointer; font-weight: 600; color: var(--fg);
   overflow-wrap: anywhere; }
@@ -312,35 +311,65 @@ dialog::backdrop { background: rgba(31, 35, 40, .35); }
 .kv dt { color: var(--muted); } .kv dd { margin: 0; }
 @media (max-width: 1100px) {
   .top { grid-template-columns: minmax(0, 1fr); }
-  .mk { white-space: normal; align-items: flex-start; }
-  #matrix th, #matrix td { padding-left: 8px; padding-right: 8px; }
-}
-@media (max-width: 900px) {
-  .c-modes, .c-sync { display: none; }
 }
 @media (max-width: 700px) {
   main { padding: 14px 12px 32px; }
   header h1 { font-size: 19px; }
   .facets { grid-template-columns: minmax(0, 1fr); }
   .panel { padding: 10px; }
-  .c-modes, .c-sync { display: none; }
-  .c-name { width: auto; }
-  .c-cap { width: 13%; text-align: center !important; padding-left: 2px !important;
-    padding-right: 2px !important; }
-  .mk { justify-content: center; }
-  .mk .lbl { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap; }
-  .mk .ic { width: 20px; height: 20px; }
-  #matrix thead th { white-space: normal; font-size: 11px; line-height: 1.2; }
-  #matrix thead th.c-cap button.sort { display: inline; }
-  #matrix th button.sort::after { display: none; }
-  #matrix th, #matrix td { padding: 8px 6px; }
-  #matrix tbody th { position: sticky; left: 0; z-index: 1; }
-  .table-wrap { overflow-x: auto; }
   .d-head { padding: 12px 14px 8px; }
   .d-body { padding: 4px 14px 24px; }
   .hint { display: none; }
 }
+"""
+
+# The table narrows in steps: "wrap" (labels wrap), "tight" (mode and sync columns move
+# into the details), "compact" (marks only, labels kept for screen readers; the name
+# column sticks), "scroll" (the table scrolls inside its frame). Each step applies at a
+# fixed width (media query, right from the first paint), and the script adds the class of
+# the step whenever the table is still wider than its frame (e.g. capabilities added by
+# --rules). F stands for the table's frame in a step, W for the table.
+_STEPS: tuple[tuple[str, int, str], ...] = (
+    ("wrap", 1100, """
+W .mk { white-space: normal; align-items: flex-start; }
+W thead th { white-space: normal; }
+W th, W td { padding-left: 8px; padding-right: 8px; }
+"""),
+    ("tight", 900, """
+W .c-modes, W .c-sync { display: none; }
+"""),
+    ("compact", 700, """
+W .c-modes, W .c-sync { display: none; }
+W .c-name { width: auto; }
+W .c-cap { width: 13%; text-align: center; padding-left: 2px; padding-right: 2px; }
+W .mk { justify-content: center; }
+W .mk .lbl { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+W .mk .ic { width: 20px; height: 20px; }
+W thead th { white-space: normal; font-size: 11px; line-height: 1.2; }
+W thead th.c-cap button.sort { display: inline; }
+W th button.sort::after { display: none; }
+W th, W td { padding: 8px 6px; }
+W tbody th { position: sticky; left: 0; z-index: 1; }
+"""),
+    ("scroll", 700, """
+F { overflow-x: auto; }
+W tbody th { position: sticky; left: 0; z-index: 1; }
+"""),
+)
+
+
+def _step_css() -> str:
+    out = []
+    for name, width, rules in _STEPS:
+        frame = ".table-wrap"
+        out.append(f"@media (max-width: {width}px) {{"
+                   + rules.replace("W", "F #matrix").replace("F", frame) + "}")
+        out.append(rules.replace("W", "F #matrix").replace("F", f"{frame}.{name}"))
+    return "\n".join(out)
+
+
+_CSS = _CSS + _step_css() + """
 @media (prefers-reduced-motion: no-preference) {
   .chip, #chart rect.seg { transition: background-color .1s, opacity .1s; }
 }
@@ -455,6 +484,7 @@ _JS = r"""
       var chosen = state.groups[seg.dataset.cap] || [];
       seg.classList.toggle("selected", chosen.indexOf(seg.dataset.group) !== -1);
     });
+    fit();
   }
   function toggle(cap, group, only) {
     var chosen = (state.groups[cap] || []).slice();
@@ -675,6 +705,23 @@ _JS = r"""
     if (tr && tr.parentNode === body) { openDetails(tr._data.key, true); }
   });
 
+  // --- fit the table to its frame -------------------------------------------------
+  var frame = table.parentNode;
+  var STEPS = ["wrap", "tight", "compact", "scroll"];
+  function fit() {
+    STEPS.forEach(function (step) { frame.classList.remove(step); });
+    STEPS.forEach(function (step) {
+      if (table.offsetWidth > frame.clientWidth + 1) { frame.classList.add(step); }
+    });
+  }
+  var fitting = false;
+  window.addEventListener("resize", function () {
+    if (!fitting) {
+      fitting = true;
+      window.requestAnimationFrame(function () { fitting = false; fit(); });
+    }
+  });
+
   // --- start -----------------------------------------------------------------------
   function restore() {
     readHash();
@@ -701,9 +748,15 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def _csp() -> str:
+def _css(columns: int) -> str:
+    """The page's style: capability columns share about two thirds of the width."""
+    share = min(11.0, 66.0 / max(columns, 1))
+    return _CSS + f".c-cap {{ width: {share:.2f}%; }}\n"
+
+
+def _csp(css: str) -> str:
     return (
-        f"default-src 'none'; script-src {_csp_hash(_JS)}; style-src {_csp_hash(_CSS)}; "
+        f"default-src 'none'; script-src {_csp_hash(_JS)}; style-src {_csp_hash(css)}; "
         "img-src 'none'; font-src 'none'; connect-src 'none'; media-src 'none'; "
         "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
     )
@@ -914,6 +967,7 @@ def render(
         meta = f"{shown} of {matrix.total} destinations ({filters})"
     keys = _row_keys(matrix)
     counts = _group_counts(matrix)
+    css = _css(len(matrix.columns))
     data = {
         "columns": [{"id": c.id, "title": c.title} for c in matrix.columns],
         "groups": list(GROUPS),
@@ -932,12 +986,12 @@ def render(
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_csp()}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_csp(css)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         f'<meta name="generator" content="capcheck {_e(__version__)}">',
         f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{css}</style>",
         "</head>",
         "<body>",
         _sprite(),
