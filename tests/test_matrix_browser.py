@@ -282,6 +282,20 @@ def test_declared_chip_without_transformer(browser: Browser, tmp_path: Path) -> 
     assert shown(browser) == ["epsilon_declared", "gamma_record"]
 
 
+def test_an_empty_matrix_still_works(browser: Browser, tmp_path: Path) -> None:
+    html = tmp_path / "empty.html"
+    assert main(["matrix", str(MATRIX), "--name", "nothing*", "--format", "html",
+                 "-o", str(html)]) == 0
+    browser.viewport(1400, 900)
+    browser.console_errors.clear()
+    load(browser, html.as_uri() + "#retl=supported&open=alpha_retl")
+    assert browser.eval(COUNT) == "0 of 0 destinations shown"
+    assert browser.eval("document.getElementById('empty').offsetParent !== null") is True
+    assert browser.eval("document.getElementById('details').open") is False
+    browser.click(header("retl"))
+    assert browser.console_errors == []
+
+
 # --- sorting -----------------------------------------------------------------------
 
 def aria_sort(page: Browser, key: str) -> str:

@@ -181,6 +181,7 @@ header p { color: var(--muted); margin: 4px 0 0; }
 #chart .num { font-weight: 600; font-variant-numeric: tabular-nums; pointer-events: none; }
 #chart .num.dark { fill: #1f2328; } #chart .num.light { fill: #fff; }
 #chart rect.seg { cursor: pointer; }
+#chart rect.track { fill: var(--soft); stroke: var(--line); stroke-dasharray: 3 3; }
 #chart rect.seg:hover { opacity: .85; }
 #chart rect.seg.selected { stroke: var(--fg); stroke-width: 2; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 8px 0 0; padding: 0;
@@ -874,7 +875,9 @@ def _chart(matrix: Matrix, counts: dict[str, dict[str, int]]) -> list[str]:
            f'aria-label="{_e("Destinations per state. " + described)}">']
     for i, column in enumerate(matrix.columns):
         y = i * row_h
-        out.append(f'<text class="cap" x="0" y="{y + 12}">{_e(column.title)}</text>')
+        out.append(f'<text class="cap" x="0" y="{y + 12}">{_e(column.title)}</text>'
+                   f'<rect class="track" x="0" y="{y + top}" width="100%" height="{bar_h}" '
+                   'rx="2"/>')
         start = 0
         for group, n in counts[column.id].items():
             x = 100 * start / total if total else 0.0
