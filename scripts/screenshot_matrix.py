@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -58,6 +59,11 @@ def main() -> int:
     for error in result.errors:
         print(error, file=sys.stderr)
     matrix = build(result.reports)
+    folders = [row.folder for row in matrix.rows]
+    if args.details is not None and args.details not in folders:
+        print(f"screenshot_matrix: --details {args.details}: no such destination folder",
+              file=sys.stderr)
+        return 2
     page = matrix_html.render(matrix)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     status = 0
@@ -77,13 +83,15 @@ def main() -> int:
                 status = status if fits else 1
                 name = f"matrix-{width}x{height}"
                 browser.screenshot(args.output_dir / f"{name}.png", args.full_page)
-                key = args.details or (matrix.rows[0].folder if matrix.rows else "")
-                browser.open(f"{url}#open={key}",
-                             "document.getElementById('details').open")
-                browser.screenshot(args.output_dir / f"{name}-details.png")
+                written = [f"{name}.png"]
+                key = args.details or (folders[0] if folders else None)
+                if key is not None:
+                    browser.open(f"{url}#open={quote(key)}",
+                                 "document.getElementById('details').open")
+                    browser.screenshot(args.output_dir / f"{name}-details.png")
+                    written.append(f"{name}-details.png")
                 print(f"{width}x{height}: page {scroll} px wide in a {inner} px window "
-                      f"({'fits' if fits else 'OVERFLOWS'}); wrote {name}.png, "
-                      f"{name}-details.png")
+                      f"({'fits' if fits else 'OVERFLOWS'}); wrote {', '.join(written)}")
             outside = [u for u in browser.requests if u.split("#")[0] != url]
             print(f"requests: {len(browser.requests)} (outside the page: "
                   f"{json.dumps(outside)})")

@@ -23,9 +23,12 @@ What the page offers (documented in README.md):
   pointer), the warehouse connection settings, and a link to the generated RETL report
   when ``report_links`` names one (``capcheck matrix -o DIR/matrix.html`` links
   ``<folder>/retl.md`` when ``capcheck docs --out DIR`` wrote it);
-- a layout that fits 1366 px windows and phones: at 700 px and below the status cells
-  show their mark only (the label stays for screen readers), the mode and sync columns
-  move into the details, and the name column sticks.
+- a layout that fits 1366 px windows and phones: the table narrows in steps (see
+  ``_STEPS``): labels wrap (1100 px), the mode and sync columns move into the details
+  (900 px), the status cells show their mark only with the label kept for screen readers
+  and the name column sticks (700 px; the state chips start folded there). When the
+  table is still too wide (capabilities added by ``--rules``) the script takes the next
+  steps, the last being a table that scrolls inside its frame.
 """
 
 from __future__ import annotations
