@@ -942,7 +942,7 @@ def _row(row: Row, key: str, matrix: Matrix) -> str:
     for column in matrix.columns:
         cell = row.cell(column.id)
         group = group_of(cell.state)
-        tip = f"{column.title}: {cell.label}. {cell.message}"
+        tip = f"{column.title}: {cell.label}. {cell.message.replace('`', '')}"
         cells.append(
             f'<td class="c-cap" data-cap="{_e(column.id)}" data-group="{group}">'
             f'<span class="mk g-{group}" title="{_e(tip)}">{_icon(group)}'
