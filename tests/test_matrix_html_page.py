@@ -102,9 +102,11 @@ def test_data_carries_reasons_evidence_and_connection() -> None:
     assert evidence.location is not None
     assert retl["evidence"][0] == {
         "fact": evidence.fact,
-        "loc": {"file": evidence.location.file, "pointer": evidence.location.pointer,
+        "loc": {"pointer": evidence.location.pointer,  # the file is the definition's
                 "where": f"db-config.json:{evidence.location.line}:{evidence.location.column}"},
     }
+    assert evidence.location.file == f"{row.definition}/db-config.json"
+    assert retl["variant"] is None  # the default variant
     assert omega["groups"] == {"retl": "supported", "json_mapper": "supported",
                                "vdm_v1": "supported", "vdm_v2": "unknown"}
     settings = omega["warehouse"]["settings"]

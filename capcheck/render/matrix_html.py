@@ -126,8 +126,7 @@ def _e(value: object) -> str:
 
 def _icon(group: str, colour: str = "") -> str:
     cls = f"ic g-{colour}" if colour else "ic"
-    return (f'<svg class="{cls}" viewBox="0 0 16 16" aria-hidden="true">'
-            f'<use href="#i-{group}"/></svg>')
+    return f'<svg class="{cls}" aria-hidden="true"><use href="#i-{group}"/></svg>'
 
 
 def _sprite() -> str:
@@ -384,6 +383,9 @@ _JS = r"""
   "use strict";
   var DATA = JSON.parse(document.getElementById("matrix-data").textContent);
   var COLUMNS = DATA.columns;
+  var TITLES = {};
+  COLUMNS.forEach(function (c) { TITLES[c.id] = c.title; });
+  var current = null;  // the row whose details are shown
   var GROUPS = DATA.groups;
   var table = document.getElementById("matrix");
   var body = table.tBodies[0];
@@ -577,7 +579,7 @@ _JS = r"""
     if (!loc) { return; }
     var span = el("span", "loc");
     var where = el("code", null, loc.where);
-    where.title = loc.file;
+    where.title = loc.file || (current.definition + "/" + loc.where.replace(/(:\d+)+$/, ""));
     span.appendChild(where);
     if (loc.pointer !== null && loc.pointer !== undefined) {
       span.appendChild(document.createTextNode(" \u00b7 JSON pointer "));
@@ -608,6 +610,7 @@ _JS = r"""
     return span;
   }
   function fill(d) {
+    current = d;
     document.getElementById("d-title").textContent = d.display;
     var out = document.getElementById("d-body");
     out.textContent = "";
@@ -632,10 +635,10 @@ _JS = r"""
       li.dataset.cap = v.capability;
       var head = el("div", "v-head g-" + v.group);
       head.appendChild(icon(v.group));
-      var title = el("span", null, v.title + ": ");
+      var title = el("span", null, TITLES[v.capability] + ": ");
       title.appendChild(el("span", "v-label", v.label));
       head.appendChild(title);
-      if (v.variant && v.variant !== "default") {
+      if (v.variant) {
         head.appendChild(el("span", "v-variant", "variant " + v.variant));
       }
       li.appendChild(head);
@@ -776,10 +779,15 @@ def _where(location: Location, definition: str) -> str:
 
 
 def _loc(location: Location | None, definition: str) -> dict[str, Any] | None:
+    """Where a fact is; ``file`` only when outside the definition folder (the script
+    joins ``definition`` and the file named in ``where`` otherwise)."""
     if location is None:
         return None
-    return {"file": location.file, "where": _where(location, definition),
-            "pointer": location.pointer}
+    where = _where(location, definition)
+    out: dict[str, Any] = {"where": where, "pointer": location.pointer}
+    if where == location.short():
+        out["file"] = location.file
+    return out
 
 
 def _evidence(items: tuple[Evidence, ...], definition: str) -> list[dict[str, Any]]:
@@ -820,11 +828,10 @@ def _row_data(row: Row, key: str, matrix: Matrix, report: str | None) -> dict[st
         cell = row.cell(column.id)
         verdicts.append({
             "capability": column.id,
-            "title": column.title,
             "group": group_of(cell.state),
             "label": cell.label,
             "reason": cell.message,
-            "variant": cell.variant,
+            "variant": None if cell.variant == "default" else cell.variant,
             "evidence": _evidence(cell.evidence, row.definition),
         })
     return {
