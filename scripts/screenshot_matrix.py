@@ -1,66 +1,107 @@
 #!/usr/bin/env python3
-"""Render the HTML support matrix and take a PNG screenshot of it in headless Chromium.
+"""Render the HTML support matrix and screenshot it in headless Chromium.
 
-    python scripts/screenshot_matrix.py [PATH...] [--out matrix.png] [--html matrix.html]
+    python scripts/screenshot_matrix.py [PATH...] [--transformer T] [-o DIR] [--html FILE]
+                                        [--details FOLDER] [--full-page]
 
-PATH defaults to $CAPCHECK_CORPUS when set, else the bundled destinations. The page is
-opened from disk (file://) with networking disabled, as a reviewer would open it.
+Writes DIR/matrix-1400x900.png (desktop window) and DIR/matrix-390x844.png (phone,
+viewport meta honoured), plus DIR/matrix-<size>-details.png with the details panel of
+FOLDER open (default: the first row). For each size it prints the page width measured
+in the browser (document scrollWidth against the window's innerWidth), so a horizontal
+overflow shows as a number. PATH defaults to $CAPCHECK_CORPUS when set, else the bundled
+destinations. The page is opened from disk (file://) with networking disabled, as a
+reviewer would open it; every request the page makes is counted (expected: the page).
+Exit status: 0 written, 1 Chromium failed or the page overflows, 2 no Chromium.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
-from capcheck.render import matrix_html
-from capcheck.report.audit import run_audit
-from capcheck.report.matrix import build
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from chromium_cdp import Browser, find_browser  # noqa: E402
+
+from capcheck.render import matrix_html  # noqa: E402
+from capcheck.report.audit import run_audit  # noqa: E402
+from capcheck.report.matrix import build  # noqa: E402
+
+SIZES = ((1400, 900, False), (390, 844, True))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    parser.add_argument("--out", type=Path, default=Path("matrix.png"), help="PNG to write")
+    parser.add_argument("--transformer", type=Path, help="rudder-transformer checkout")
+    parser.add_argument("-o", "--output-dir", type=Path, default=Path("."),
+                        help="folder for the PNG files (default: .)")
     parser.add_argument("--html", type=Path, help="also keep the HTML page here")
-    parser.add_argument("--size", default="1700,1100", help="window WIDTH,HEIGHT")
+    parser.add_argument("--details", metavar="FOLDER",
+                        help="row whose details to screenshot (default: the first)")
+    parser.add_argument("--full-page", action="store_true",
+                        help="capture the whole page, not only the window")
     args = parser.parse_args()
 
     paths = args.paths or ([Path(os.environ["CAPCHECK_CORPUS"])]
                            if os.environ.get("CAPCHECK_CORPUS") else [])
-    browser = os.environ.get("CAPCHECK_CHROMIUM") or next(
-        (p for name in BROWSERS if (p := shutil.which(name))), None)
-    if browser is None:
+    binary = find_browser()
+    if binary is None:
         print("screenshot_matrix: no chromium found (apt-get install -y chromium)",
               file=sys.stderr)
         return 2
-    result = run_audit(paths or None)
+    result = run_audit(paths or None, args.transformer)
     for error in result.errors:
         print(error, file=sys.stderr)
-    page = matrix_html.render(build(result.reports))
-    with tempfile.TemporaryDirectory() as tmp:
-        html = args.html or Path(tmp) / "matrix.html"
-        html.write_text(page, encoding="utf-8")
-        out = args.out.resolve()
-        command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--hide-scrollbars", f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--window-size={args.size}", f"--screenshot={out}", html.resolve().as_uri(),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0 or not out.exists():
-        print(f"screenshot_matrix: chromium failed ({done.returncode}): {done.stderr[-500:]}",
+    matrix = build(result.reports)
+    folders = [row.folder for row in matrix.rows]
+    if args.details is not None and args.details not in folders:
+        print(f"screenshot_matrix: --details {args.details}: no such destination folder",
               file=sys.stderr)
-        return 1
-    print(f"wrote {out} ({len(result.reports)} destinations)")
-    return 0
+        return 2
+    page = matrix_html.render(matrix)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    status = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        html = (args.html or Path(tmp) / "matrix.html").resolve()
+        html.write_text(page, encoding="utf-8", newline="\n")
+        url = html.as_uri()
+        browser = Browser(binary, Path(tmp) / "profile")
+        try:
+            browser.attach_to_page()
+            for width, height, mobile in SIZES:
+                browser.viewport(width, height, mobile)
+                browser.open(url, "document.documentElement.dataset.ready === '1'")
+                scroll, inner = browser.eval(
+                    "[document.documentElement.scrollWidth, window.innerWidth]")
+                fits = scroll <= width and inner == width
+                status = status if fits else 1
+                name = f"matrix-{width}x{height}"
+                browser.screenshot(args.output_dir / f"{name}.png", args.full_page)
+                written = [f"{name}.png"]
+                key = args.details or (folders[0] if folders else None)
+                if key is not None:
+                    browser.open(f"{url}#open={quote(key)}",
+                                 "document.getElementById('details').open")
+                    browser.screenshot(args.output_dir / f"{name}-details.png")
+                    written.append(f"{name}-details.png")
+                print(f"{width}x{height}: page {scroll} px wide in a {inner} px window "
+                      f"({'fits' if fits else 'OVERFLOWS'}); wrote {', '.join(written)}")
+            outside = [u for u in browser.requests if u.split("#")[0] != url]
+            print(f"requests: {len(browser.requests)} (outside the page: "
+                  f"{json.dumps(outside)})")
+            if outside or browser.console_errors:
+                print(f"console errors: {browser.console_errors}", file=sys.stderr)
+                status = 1
+        finally:
+            browser.close()
+    print(f"{len(matrix.rows)} destinations")
+    return status
 
 
 if __name__ == "__main__":

@@ -43,9 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_option(parser, "write to FILE instead of standard output")
 
 
-def render(matrix_format: str, matrix: Matrix) -> str:
-    """Render with the module registered for ``matrix_format`` (each has ``render``)."""
-    text: str = renderer(MATRIX_FORMATS, matrix_format).render(matrix)
+def render(matrix_format: str, matrix: Matrix, output: Path | None = None) -> str:
+    """Render with the module registered for ``matrix_format`` (each has ``render``).
+    An HTML page written into a folder links the generated reports found beside it."""
+    module = renderer(MATRIX_FORMATS, matrix_format)
+    if matrix_format == "html" and output is not None:
+        from capcheck.publish.docs import report_path
+
+        beside = {r.folder: report_path(r) for r in matrix.rows
+                  if (output.parent / report_path(r)).is_file()}
+        return str(module.render(matrix, report_links=beside))
+    text: str = module.render(matrix)
     return text
 
 
@@ -56,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     matrix = build(result.reports, only=args.only, name=args.name)
-    text = render(args.format, matrix)
+    text = render(args.format, matrix, args.output)
     if args.output is not None:
         try:
             args.output.write_text(text, encoding="utf-8", newline="\n")

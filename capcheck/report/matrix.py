@@ -23,7 +23,7 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from capcheck.model import CAPABILITIES, Report, Status
+from capcheck.model import CAPABILITIES, ConnectionConfig, Evidence, Report, Status
 
 # --only value -> capability id (json-mapper -> json_mapper)
 ONLY_CHOICES: dict[str, str] = {cid.replace("_", "-"): cid for cid in CAPABILITIES}
@@ -69,6 +69,8 @@ class Cell:
     status: str  # a Status value, "" when the capability was not evaluated
     state: str  # refined state (VDM v2), else the status value
     message: str
+    evidence: tuple[Evidence, ...] = ()  # the verdict's evidence (file:line, JSON pointer)
+    variant: str = "default"  # the rule variant that decided (``--variant``)
 
     @property
     def label(self) -> str:
@@ -84,6 +86,8 @@ class Row:
     cells: dict[str, Cell]
     warehouse_modes: tuple[str, ...]
     sync_behaviours: tuple[str, ...]
+    # The warehouse (RETL) connection settings, None when the audit has none.
+    connection: ConnectionConfig | None = None
 
     def cell(self, capability: str) -> Cell:
         return self.cells.get(capability, Cell("", "", "not evaluated"))
@@ -125,7 +129,8 @@ def make_row(report: Report) -> Row:
             vdm2_state(report, verdict.status) if verdict.capability == "vdm_v2"
             else verdict.status.value
         )
-        cells[verdict.capability] = Cell(verdict.status.value, state, verdict.message)
+        cells[verdict.capability] = Cell(verdict.status.value, state, verdict.message,
+                                         verdict.evidence, verdict.variant)
     cc = report.connection_config
     return Row(
         display_name=report.display_name or report.name or report.destination,
@@ -135,6 +140,7 @@ def make_row(report: Report) -> Row:
         cells=cells,
         warehouse_modes=tuple(report.connection_modes.get("warehouse", ())),
         sync_behaviours=tuple(cc.sync_behaviours) if cc is not None else (),
+        connection=cc,
     )
 
 
