@@ -7,10 +7,14 @@ line on stderr naming the file and line; the other destinations are still report
 from __future__ import annotations
 
 import argparse
-import sys
 
 from capcheck import exitcodes
-from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import (
+    add_input_arguments,
+    audit_from_args,
+    print_errors,
+)
+from capcheck.commands.output import write_out
 from capcheck.render import AUDIT_FORMATS, renderer
 
 
@@ -24,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     result = audit_from_args(args)
     if isinstance(result, int):
         return result
-    sys.stdout.write(renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors))
+    write_out(renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors),
+              escape=args.format == "table")
     print_errors(result.errors)
     return exitcodes.USAGE if result.errors else exitcodes.OK

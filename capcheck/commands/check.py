@@ -12,7 +12,6 @@ that does not exist or holds no definition at all, an unusable ``--transformer``
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from capcheck.commands.config import (
     resolve,
     split_codes,
 )
+from capcheck.commands.output import error, say, write_file, write_out
 from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
 from capcheck.model import Finding, Severity
 from capcheck.render import CHECK_FORMATS, renderer
@@ -63,8 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _error(message: str) -> int:
-    print(f"capcheck: error: {message}", file=sys.stderr)
-    return exitcodes.USAGE
+    return error(message)
 
 
 def input_paths(paths: list[Path]) -> list[Path]:
@@ -157,19 +156,17 @@ def run(args: argparse.Namespace) -> int:
     rendered = renderer(CHECK_FORMATS, output_format).render(result)
     terminal_text = output_format == "text" or output_file is not None
     if output_file is not None:
-        try:
-            output_file.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            return _error(f"{output_file}: cannot write: {exc.strerror or exc}")
-        sys.stdout.write(renderer(CHECK_FORMATS, "text").render(result))
+        problem = write_file(output_file, rendered)
+        if problem is not None:
+            return _error(problem)
+        write_out(renderer(CHECK_FORMATS, "text").render(result))
     else:
-        sys.stdout.write(rendered)
-    sys.stdout.flush()
+        write_out(rendered)
 
-    for error in result.input_errors:
-        print(f"capcheck: error: {error}", file=sys.stderr)
+    for input_error in result.input_errors:
+        error(str(input_error))
     if terminal_text and result.destinations:
-        print(summary_line(result), file=sys.stderr)
+        say(summary_line(result))
     if result.input_errors:
         return exitcodes.USAGE
     if not result.destinations:
@@ -179,10 +176,8 @@ def run(args: argparse.Namespace) -> int:
     if unreadable:
         # Reported above as CAP001 in the chosen format; a file that cannot be read or
         # parsed is unusable input, whatever the selection (never a green run).
-        print(f"capcheck: error: {len(unreadable)} definition file"
-              f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed",
-              file=sys.stderr)
-        return exitcodes.USAGE
+        return error(f"{len(unreadable)} definition file"
+                     f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed")
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from capcheck import exitcodes
 from capcheck.capabilities.pack import PackError
+from capcheck.commands.output import error, say
 from capcheck.model import LoadError
 from capcheck.report.audit import AuditResult, InputError, run_audit
 
@@ -49,10 +48,9 @@ def audit_from_args(args: argparse.Namespace, portable: bool = False) -> AuditRe
         return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant),
                          portable=portable)
     except (InputError, PackError) as exc:
-        print(f"capcheck: error: {exc}", file=sys.stderr)
-        return exitcodes.USAGE
+        return error(str(exc))
 
 
 def print_errors(errors: list[LoadError]) -> None:
-    for error in errors:
-        print(f"{error}", file=sys.stderr)
+    for problem in errors:
+        say(str(problem))

@@ -7,12 +7,16 @@ line on stderr; the matrix of the others is still written).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capcheck import exitcodes
-from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import (
+    add_input_arguments,
+    audit_from_args,
+    print_errors,
+)
+from capcheck.commands.output import error, write_file, write_out
 from capcheck.render import MATRIX_FORMATS, renderer
 
 if TYPE_CHECKING:
@@ -56,13 +60,10 @@ def run(args: argparse.Namespace) -> int:
     matrix = build(result.reports, only=args.only, name=args.name)
     text = render(args.format, matrix)
     if args.output is not None:
-        try:
-            args.output.write_text(text, encoding="utf-8", newline="\n")
-        except OSError as exc:
-            print(f"capcheck: error: {args.output}: cannot write: {exc.strerror}",
-                  file=sys.stderr)
-            return exitcodes.USAGE
+        problem = write_file(args.output, text)
+        if problem is not None:
+            return error(problem)
     else:
-        sys.stdout.write(text)
+        write_out(text)
     print_errors(result.errors)
     return exitcodes.USAGE if result.errors else exitcodes.OK
