@@ -20,8 +20,8 @@ from capcheck.commands.config import (
     SEVERITIES,
     Config,
     ConfigError,
+    option_codes,
     resolve,
-    split_codes,
 )
 from capcheck.commands.output import error, say, write_file, write_out
 from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
@@ -83,16 +83,11 @@ def is_collection(path: Path) -> bool:
     return path.is_dir() and not (path / DB_CONFIG).is_file()
 
 
-def _codes(values: list[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [code for value in values for code in split_codes(value)]
-
-
 def _selection(args: argparse.Namespace, config: Config, known: list[str]) -> Selection:
     from capcheck.gate.checker import Selection
 
-    cli_select, cli_ignore = _codes(args.select), _codes(args.ignore)
+    cli_select = option_codes(args.select, "--select")
+    cli_ignore = option_codes(args.ignore, "--ignore")
     select = cli_select if cli_select is not None else (config.select or ["ALL"])
     ignore = cli_ignore if cli_ignore is not None else config.ignore
     cli = Selection(tuple(cli_select or ()), tuple(cli_ignore or ()))

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.output import error, say, write_out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"capcheck docs: error: {message}", file=sys.stderr)
-    return exitcodes.USAGE
+    return error(message, "capcheck docs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from capcheck.load.files import FileProblem
     from capcheck.publish import docs as docsgen
 
     result = audit_from_args(args, portable=True)
@@ -62,25 +62,30 @@ def _generate(args: argparse.Namespace) -> int:
     generated = docsgen.generate(result.reports)
     print_errors(result.errors)
     for problem in generated.problems:
-        print(problem, file=sys.stderr)
+        say(problem)
     failed = bool(result.errors or generated.problems)
     if args.check:
         diff = docsgen.check(generated.files, args.out)
         if diff:
-            sys.stdout.write(diff)
-            print(f"capcheck docs: {args.out} is not current; run without --check to update",
-                  file=sys.stderr)
+            write_out(diff, escape=True)
+            say(f"capcheck docs: {args.out} is not current; run without --check to update")
             return exitcodes.USAGE if failed else exitcodes.FINDINGS
         return exitcodes.USAGE if failed else exitcodes.OK
     try:
-        written, removed = docsgen.write(generated.files, args.out)
-    except OSError as exc:
-        name = exc.filename or args.out
-        return _usage(f"{name}: cannot write: {exc.strerror}")
-    print(f"capcheck docs: {len(generated.files)} files in {args.out}: {len(written)} written, "
-          f"{len(removed)} removed, {len(generated.files) - len(written)} unchanged",
-          file=sys.stderr)
-    return exitcodes.USAGE if failed else exitcodes.OK
+        done = docsgen.write(generated.files, args.out)
+    except (OSError, FileProblem) as exc:
+        name = getattr(exc, "filename", None) or args.out
+        return _usage(f"{name}: cannot write: {getattr(exc, 'strerror', None) or exc}")
+    for rel in done.left_alone:
+        say(f"capcheck docs: {args.out / rel}: {docsgen.NOT_GENERATED}")
+    for rel in done.refused:
+        error(f"{args.out / rel}: resolves outside {args.out}; not written", "capcheck docs")
+    written, removed = done.written, done.removed
+    unchanged = len(generated.files) - len(written) - len(done.left_alone) - len(done.refused)
+    say(f"capcheck docs: {len(generated.files)} files in {args.out}: {len(written)} written, "
+        f"{len(removed)} removed, {unchanged} unchanged"
+        + (f", {len(done.left_alone)} left alone" if done.left_alone else ""))
+    return exitcodes.USAGE if failed or done.refused else exitcodes.OK
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -91,15 +96,14 @@ def _verify(args: argparse.Namespace) -> int:
         return result
     print_errors(result.errors)
     verification = docsgen.verify_claims(args.verify_claims, result.reports)
-    for contradiction in verification.contradictions:
-        sys.stdout.write("\n".join(contradiction.lines()) + "\n")
-    for error in verification.errors:
-        print(error, file=sys.stderr)
-    print(
+    write_out("".join("\n".join(c.lines()) + "\n" for c in verification.contradictions),
+              escape=True)
+    for problem in verification.errors:
+        say(problem)
+    say(
         f"capcheck docs: {verification.documents} reports, {verification.checked} claims "
         f"checked, {len(verification.contradictions)} contradictions, "
-        f"{verification.unverifiable} not verifiable (verdict unknown)",
-        file=sys.stderr,
+        f"{verification.unverifiable} not verifiable (verdict unknown)"
     )
     if verification.errors or result.errors:
         return exitcodes.USAGE
