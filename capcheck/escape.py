@@ -89,18 +89,23 @@ def short_repr(value: object, limit: int = MAX_VALUE) -> str:
 
 # -- Markdown -------------------------------------------------------------------------
 
-_HTML = re.compile(r"[<>&]")
+# `<` always (it opens tags, comments and autolinks); `&` only where it starts a
+# character reference (`&lt;`, `&#60;`): a bare `&` ("Dimensions & Metrics") renders
+# as itself. `>` is kept: with every `<` escaped it cannot end a tag, and a value never
+# starts a line, so it cannot open a quote ("Account -> Property" stays as written).
+_HTML = re.compile(r"<|&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
 _HTML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def md_text(text: str) -> str:
-    """Plain text for Markdown: ``<``, ``>``, ``&`` as entities, line breaks as spaces,
-    lone surrogates visible. (Markup the caller writes around it is not touched.)"""
+    """Plain text for Markdown: ``<`` and a ``&`` that would start a character
+    reference as entities, line breaks and other control characters as spaces, lone
+    surrogates visible. (Markup the caller writes around it is not touched.)"""
     text = surrogates(text)
     if _HTML.search(text):
         text = _HTML.sub(lambda m: _HTML_ENTITY[m.group()], text)
     if _CONTROL_OR_NEWLINE.search(text):
-        text = " ".join(_CONTROL_OR_NEWLINE.sub(" ", text).split())
+        text = _CONTROL_OR_NEWLINE.sub(" ", text)
     return text
 
 
@@ -121,13 +126,18 @@ def code_span(text: str) -> str:
 
 def table_cell(text: str) -> str:
     """Markdown that is safe inside a table cell: pipes escaped (also inside code
-    spans, as GitHub requires), line breaks flattened."""
-    return " ".join(text.replace("|", "\\|").split())
+    spans, as GitHub requires; a backslash before one doubled so that it cannot undo
+    the escape), line breaks flattened."""
+    if "|" in text:
+        text = re.sub(r"\\(?=\|)", r"\\\\", text).replace("|", "\\|")
+    if _CONTROL_OR_NEWLINE.search(text):
+        text = _CONTROL_OR_NEWLINE.sub(" ", text)
+    return text
 
 
 def md_cell(text: str) -> str:
     """Plain text inside a Markdown table cell."""
-    return table_cell(md_text(text).replace("\\", "\\\\"))
+    return table_cell(md_text(text))
 
 
 def code_cell(text: str) -> str:
