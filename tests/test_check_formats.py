@@ -233,7 +233,8 @@ def test_junit_escapes_xml() -> None:
     nasty = finding("CAP101", "alpha", 1, 'a <b> & "c" \x01 ]]>')
     root = ET.fromstring(check_junit.render(result([nasty], ("alpha",))))
     text = root.find("testsuite/testcase/failure").text  # type: ignore[union-attr]
-    assert text is not None and 'a <b> & "c" \ufffd ]]>' in text
+    # the text line under the failure shows the control character escaped (\x01)
+    assert text is not None and 'a <b> & "c" \\x01 ]]>' in text
 
 
 def test_junit_failures_follow_fail_on() -> None:
