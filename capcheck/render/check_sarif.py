@@ -69,7 +69,7 @@ def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
 
 def fingerprint(finding: Finding, uri: str) -> str:
     key = "\0".join((finding.code, uri, finding.destination, finding.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def result_object(finding: Finding, index: int, root: Path | None = None) -> dict[str, Any]:
