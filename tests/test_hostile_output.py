@@ -279,7 +279,8 @@ def test_a_crash_while_writing_keeps_the_previous_file(
 # --- 12. lone surrogates --------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [
-    ["audit", "defs"], ["audit", "defs", "--format", "json"], ["audit", "defs", "--format", "table"],
+    ["audit", "defs"], ["audit", "defs", "--format", "json"],
+    ["audit", "defs", "--format", "table"],
     ["check", "defs", "--no-config"], ["check", "defs", "--no-config", "--output-format", "json"],
     ["check", "defs", "--no-config", "--output-format", "github"],
     ["check", "defs", "--no-config", "--output-format", "sarif"],

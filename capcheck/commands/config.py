@@ -73,7 +73,8 @@ def find_config(start: Path | None = None) -> Path | None:
     for folder in (here, *here.parents):
         for name in YAML_NAMES:
             candidate = folder / name
-            if candidate.is_file():
+            # not only regular files: a FIFO or device here is reported, not skipped
+            if candidate.exists() and not candidate.is_dir():
                 return _display(candidate)
         pyproject = folder / PYPROJECT
         if pyproject.is_file() and _has_tool_table(pyproject):
@@ -332,7 +333,7 @@ def resolve(path: Path | None, disabled: bool) -> Config:
     if disabled:
         return Config()
     if path is not None:
-        if not path.is_file():
+        if not path.exists() or path.is_dir():
             raise ConfigError(Location(str(path)), "configuration file not found")
         return load_config(path)
     found = find_config()
