@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from capcheck.escape import cut
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.jsondoc import JsonDocument, parse_json_text
 from capcheck.model import LoadError, Location
@@ -120,8 +121,12 @@ def load_definition_file(path: Path, display: Path | None = None) -> JsonDocumen
             line, _, rest = message.partition(": ")
             return LoadError(Location(shown, line=int(line[5:])), rest)
         return LoadError(Location(shown), message)
-    doc = parse_json_text(Path(shown), text)
-    return doc
+    try:
+        return parse_json_text(Path(shown), text)
+    except ValueError as exc:  # pragma: no cover - jsondoc reports these itself
+        # e.g. an integer literal past Python's 4,300-digit conversion limit
+        reason = "a number too long to read" if "digits" in str(exc) else cut(str(exc))
+        return LoadError(Location(shown), f"invalid JSON: {reason}")
 
 
 def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
