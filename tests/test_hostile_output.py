@@ -340,6 +340,10 @@ def test_error_messages_cut_long_values(
     Path(".capcheck.yaml").write_text(f"select: ['{huge}!']\n")
     assert main(["check", str(CLEAN)]) == 2
     assert len(capsys.readouterr().err) < 500
+    Path("rules.yaml").write_text(f"capabilities: {huge}\n")  # schema error repeats it
+    assert main(["audit", str(CLEAN), "--rules", "rules.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("capcheck: error: rules.yaml:1:1: /capabilities: 'xxx") and len(err) < 500
 
 
 def test_lock_output_that_is_a_folder_says_so(
