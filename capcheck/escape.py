@@ -17,6 +17,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 _CONTROL_OR_NEWLINE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
+# For terminal lines: everything above but the tab, which forges nothing.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
 
@@ -46,8 +48,8 @@ def surrogates(text: str) -> str:
 def terminal(text: str, limit: int = MAX_LINE) -> str:
     """One printable line: control characters (newline, CR, ESC, ...) and lone
     surrogates made visible (``\\n``, ``\\x1b``, ``\\ud800``), cut past ``limit``."""
-    if _CONTROL_OR_NEWLINE.search(text):
-        text = _CONTROL_OR_NEWLINE.sub(_visible, text)
+    if _UNPRINTABLE.search(text):
+        text = _UNPRINTABLE.sub(_visible, text)
     return cut(surrogates(text), limit)
 
 
