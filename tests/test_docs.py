@@ -9,6 +9,7 @@ import pytest
 
 from capcheck.cli import main
 from capcheck.model import Status
+from capcheck.publish.docs import MARKER
 from capcheck.report.claims import parse_claims
 
 HERE = Path(__file__).parent
@@ -96,7 +97,8 @@ def test_check_catches_a_missing_file(docs_dir: Path, capsys: pytest.CaptureFixt
 def test_check_catches_an_extra_file(docs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     extra = docs_dir / "retired_destination" / "retl.md"
     extra.parent.mkdir()
-    extra.write_text("# Retired RETL Functionality\n")
+    # a report capcheck generated earlier (it carries the marker), now stale
+    extra.write_text(f"{MARKER}\n\n# Retired RETL Functionality\n")
     (docs_dir / "notes.md").write_text("hand-written, not ours\n")  # not generated-looking
     code, diff = _check(docs_dir, capsys)
     assert code == 1

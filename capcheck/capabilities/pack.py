@@ -14,6 +14,7 @@ from typing import Any
 
 from capcheck import resources
 from capcheck.capabilities.predicates import REGISTRY
+from capcheck.escape import cut, terminal
 from capcheck.load.yamldoc import YamlDocument, load_yaml
 from capcheck.model import LoadError, Location
 
@@ -82,7 +83,8 @@ class Pack:
 
 
 def _fail(doc: YamlDocument, ptr: str, message: str) -> PackError:
-    return PackError(f"{doc.location(ptr).short()}: {message}")
+    # schema messages repeat the offending value: keep the line readable
+    return PackError(f"{doc.location(ptr).short()}: {cut(terminal(message), 300)}")
 
 
 def _validate_schema(doc: YamlDocument) -> None:

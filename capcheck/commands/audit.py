@@ -9,17 +9,15 @@ verdicts that depend on the field unknown).
 from __future__ import annotations
 
 import argparse
-import sys
 
 from capcheck.commands.common import (
     add_input_arguments,
     audit_from_args,
     print_errors,
-    write_output,
 )
 from capcheck.commands.options import add_format_option, add_output_option
+from capcheck.commands.output import error, write_file, write_out
 from capcheck.render import AUDIT_FORMATS, renderer
-from capcheck.render.terminal import printable
 from capcheck.report.audit import exit_status
 
 
@@ -35,10 +33,10 @@ def run(args: argparse.Namespace) -> int:
         return result
     text = renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors)
     if args.output is not None:
-        failed = write_output(args.output, text)
-        if failed is not None:
-            return failed
+        problem = write_file(args.output, text)
+        if problem is not None:
+            return error(problem)
     else:
-        sys.stdout.write(printable(text, json_text=args.format == "json"))
+        write_out(text, json_text=args.format == "json")
     print_errors(result.errors)
     return exit_status(result.errors)

@@ -21,8 +21,8 @@ from capcheck.commands.config import (
     SEVERITIES,
     Config,
     ConfigError,
+    option_codes,
     resolve,
-    split_codes,
 )
 from capcheck.commands.options import (
     add_color_option,
@@ -30,6 +30,7 @@ from capcheck.commands.options import (
     add_output_option,
     path_arg,
 )
+from capcheck.commands.output import error, say, write_file, write_out
 from capcheck.load.definitions import DB_CONFIG, DEFINITION_FILES
 from capcheck.model import Finding, Severity
 from capcheck.render import CHECK_FORMATS, renderer, terminal
@@ -76,8 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _error(message: str) -> int:
-    print(f"capcheck: error: {terminal.escape_controls(message)}", file=sys.stderr)
-    return exitcodes.USAGE
+    return error(message)
 
 
 def input_paths(paths: list[Path]) -> list[Path]:
@@ -97,16 +97,11 @@ def is_collection(path: Path) -> bool:
     return path.is_dir() and not (path / DB_CONFIG).is_file()
 
 
-def _codes(values: list[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [code for value in values for code in split_codes(value)]
-
-
 def _selection(args: argparse.Namespace, config: Config, known: list[str]) -> Selection:
     from capcheck.gate.checker import Selection
 
-    cli_select, cli_ignore = _codes(args.select), _codes(args.ignore)
+    cli_select = option_codes(args.select, "--select")
+    cli_ignore = option_codes(args.ignore, "--ignore")
     select = cli_select if cli_select is not None else (config.select or ["ALL"])
     ignore = cli_ignore if cli_ignore is not None else config.ignore
     cli = Selection(tuple(cli_select or ()), tuple(cli_ignore or ()))
@@ -172,22 +167,20 @@ def run(args: argparse.Namespace) -> int:
     color = terminal.use_color(args.color, sys.stdout)
     text_render = renderer(CHECK_FORMATS, "text")
     if output_file is not None:
-        try:
-            output_file.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            return _error(f"{output_file}: cannot write: {exc.strerror or exc}")
+        problem = write_file(output_file, rendered)
+        if problem is not None:
+            return _error(problem)
     if args.statistics:
-        sys.stdout.write(text_render.render_statistics(result, terminal.width()))
+        write_out(text_render.render_statistics(result, terminal.width()), escaped=True)
     elif output_file is not None or output_format == "text":
-        sys.stdout.write(text_render.render(result, color=color))
+        write_out(text_render.render(result, color=color), escaped=True)
     else:
-        sys.stdout.write(terminal.printable(rendered, output_format in ("json", "sarif")))
-    sys.stdout.flush()
+        write_out(rendered, json_text=output_format in ("json", "sarif"))
 
-    for error in result.input_errors:
-        print(f"capcheck: error: {terminal.escape_controls(str(error))}", file=sys.stderr)
+    for input_error in result.input_errors:
+        error(str(input_error))
     if (terminal_text or args.statistics) and result.destinations and not args.quiet:
-        print(summary_line(result), file=sys.stderr)
+        say(summary_line(result))
     if result.input_errors:
         return exitcodes.USAGE
     if not result.destinations:
@@ -197,10 +190,8 @@ def run(args: argparse.Namespace) -> int:
     if unreadable:
         # Reported above as CAP001 in the chosen format; a file that cannot be read or
         # parsed is unusable input, whatever the selection (never a green run).
-        print(f"capcheck: error: {len(unreadable)} definition file"
-              f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed",
-              file=sys.stderr)
-        return exitcodes.USAGE
+        return error(f"{len(unreadable)} definition file"
+                     f"{'s' if len(unreadable) != 1 else ''} could not be read or parsed")
     if args.exit_zero:
         return exitcodes.OK
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK

@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from capcheck import exitcodes
 from capcheck.capabilities.pack import PackError
 from capcheck.commands.options import capability_id, path_arg
+from capcheck.commands.output import error
 from capcheck.model import LoadError
-from capcheck.render.terminal import escape_controls
 from capcheck.report.audit import AuditResult, InputError, run_audit
-
-
-def error(message: object) -> int:
-    """Print ``capcheck: error: MESSAGE`` (escaped, one line) and return exit code 2."""
-    print(f"capcheck: error: {escape_controls(str(message))}", file=sys.stderr)
-    return exitcodes.USAGE
-
-
-def write_output(path: Path, text: str) -> int | None:
-    """Write ``text`` to ``path``; on failure print one error line and return 2."""
-    try:
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        reason = "is a folder" if path.is_dir() else f"cannot write: {exc.strerror or exc}"
-        return error(f"{path}: {reason}")
-    return None
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,10 +49,10 @@ def audit_from_args(args: argparse.Namespace, portable: bool = False) -> AuditRe
         return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant),
                          portable=portable)
     except (InputError, PackError) as exc:
-        return error(exc)
+        return error(str(exc))
 
 
 def print_errors(errors: list[LoadError]) -> None:
     """One ``capcheck: error: file:line:col: message`` line per load error."""
     for problem in errors:
-        error(problem)
+        error(str(problem))

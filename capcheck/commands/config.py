@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from capcheck.escape import cut, short_repr, terminal
 from capcheck.model import Location
 from capcheck.render import CHECK_FORMATS
 
@@ -72,7 +73,8 @@ def find_config(start: Path | None = None) -> Path | None:
     for folder in (here, *here.parents):
         for name in YAML_NAMES:
             candidate = folder / name
-            if candidate.is_file():
+            # not only regular files: a FIFO or device here is reported, not skipped
+            if candidate.exists() and not candidate.is_dir():
                 return _display(candidate)
         pyproject = folder / PYPROJECT
         if pyproject.is_file() and _has_tool_table(pyproject):
@@ -161,10 +163,14 @@ def _read_toml(path: Path) -> tuple[Any, _Locator]:
             "reading pyproject.toml needs Python 3.11+ or the `tomli` package; "
             "use .capcheck.yaml instead",
         )
+    from capcheck.load.files import FileProblem, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(Location(str(path)), f"cannot read: {exc}") from None
+        text = read_text(path)
+    except FileNotFoundError:
+        raise ConfigError(Location(str(path)), "file not found") from None
+    except FileProblem as exc:
+        raise ConfigError(Location(str(path)), str(exc)) from None
     try:
         doc = toml.loads(text)
     except toml.TOMLDecodeError as exc:
@@ -175,7 +181,7 @@ def _read_toml(path: Path) -> tuple[Any, _Locator]:
         if "end of document" in message:
             line = text.count("\n") + 1
             column = len(text) - (text.rfind("\n") + 1) + 1
-        reason = _TOML_ERROR_AT.sub("", message).strip()
+        reason = cut(terminal(_TOML_ERROR_AT.sub("", message).strip()), 200)
         raise ConfigError(
             Location(str(path), line=line, column=column), f"invalid TOML: {reason}"
         ) from None
@@ -243,11 +249,14 @@ def _build(path: Path, data: Any, locate: _Locator) -> Config:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             known = ", ".join(KEYS)
-            raise ConfigError(where, f"unknown setting `{key}`{hint}; known: {known}")
+            raise ConfigError(where, f"unknown setting `{cut(terminal(str(key)))}`{hint}; "
+                                     f"known: {known}")
         if key == "paths":
             config.paths = [base / p for p in _str_list(value, where, key, allow_str=True)]
         elif key == "select":
             config.select = _codes(value, where, key)
+            if not config.select:
+                raise ConfigError(where, f"`select` is empty; {EMPTY_SELECTION}")
         elif key == "ignore":
             config.ignore = _codes(value, where, key)
         elif key == "per-destination-ignores":
@@ -282,17 +291,35 @@ def _codes(value: Any, where: Location, key: str) -> list[str]:
     codes = _str_list(value, where, key)
     for code in codes:
         if not CODE_PATTERN.fullmatch(code.strip()):
-            raise ConfigError(where, f"`{key}`: {code!r} is not a rule code or prefix")
+            raise ConfigError(where, f"`{key}`: {short_repr(code)} is not a rule code or prefix")
     return [c.strip().upper() for c in codes]
 
 
 def _choice(value: Any, choices: tuple[str, ...], where: Location, key: str) -> str:
     if value not in choices:
-        raise ConfigError(where, f"`{key}` must be one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError(where, f"`{key}` must be one of {', '.join(choices)}; "
+                                 f"got {short_repr(value)}")
     return str(value)
 
 
 CODE_PATTERN = re.compile(r"(?i)ALL|[A-Z]+[0-9]*")
+EMPTY_SELECTION = ("name rule codes or prefixes, or ALL (an empty selection would turn "
+                   "the gate off)")
+
+
+def option_codes(values: list[str] | None, option: str) -> list[str] | None:
+    """The codes of a repeatable ``--select``-like option (``None`` when not given).
+    A value that names no code (``''``, ``' , '``) is a usage error (ValueError) for
+    ``--select``: it would select nothing and turn the gate off."""
+    if values is None:
+        return None
+    codes: list[str] = []
+    for value in values:
+        found = split_codes(value)
+        if not found and option == "--select":
+            raise ValueError(f"{option} {short_repr(value)} names no rule; {EMPTY_SELECTION}")
+        codes.extend(found)
+    return codes
 
 
 def split_codes(text: str) -> list[str]:
@@ -306,7 +333,7 @@ def resolve(path: Path | None, disabled: bool) -> Config:
     if disabled:
         return Config()
     if path is not None:
-        if not path.is_file():
+        if not path.exists() or path.is_dir():
             raise ConfigError(Location(str(path)), "configuration file not found")
         return load_config(path)
     found = find_config()

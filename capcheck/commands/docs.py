@@ -16,13 +16,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
-from capcheck.commands.common import error as usage_error
 from capcheck.commands.options import add_output_option, path_arg
-from capcheck.render.terminal import printable
+from capcheck.commands.output import error, say, write_out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _usage(message: str) -> int:
-    return usage_error(message)
+    return error(message)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from capcheck.load.files import FileProblem
     from capcheck.publish import docs as docsgen
     from capcheck.render.terminal import plural
 
@@ -73,26 +72,30 @@ def _generate(args: argparse.Namespace) -> int:
     generated = docsgen.generate(result.reports)
     print_errors(result.errors)
     for problem in generated.problems:
-        usage_error(problem)
+        error(problem)
     failed = bool(result.unusable or generated.problems)
     if args.check:
         diff = docsgen.check(generated.files, args.out)
         if diff:
-            sys.stdout.write(printable(diff))
-            print(f"capcheck docs: {args.out} is not current; run without --check to update",
-                  file=sys.stderr)
+            write_out(diff)
+            say(f"capcheck docs: {args.out} is not current; run without --check to update")
             return exitcodes.USAGE if failed else exitcodes.FINDINGS
         return exitcodes.USAGE if failed else exitcodes.OK
     try:
-        written, removed = docsgen.write(generated.files, args.out)
-    except OSError as exc:
-        name = exc.filename or args.out
-        return _usage(f"{name}: cannot write: {exc.strerror}")
-    print(f"capcheck docs: {plural(len(generated.files), 'file')} in {args.out}: "
-          f"{len(written)} written, "
-          f"{len(removed)} removed, {len(generated.files) - len(written)} unchanged",
-          file=sys.stderr)
-    return exitcodes.USAGE if failed else exitcodes.OK
+        done = docsgen.write(generated.files, args.out)
+    except (OSError, FileProblem) as exc:
+        name = getattr(exc, "filename", None) or args.out
+        return _usage(f"{name}: cannot write: {getattr(exc, 'strerror', None) or exc}")
+    for rel in done.left_alone:
+        say(f"capcheck docs: {args.out / rel}: {docsgen.NOT_GENERATED}")
+    for rel in done.refused:
+        error(f"{args.out / rel}: resolves outside {args.out}; not written")
+    written, removed = done.written, done.removed
+    unchanged = len(generated.files) - len(written) - len(done.left_alone) - len(done.refused)
+    say(f"capcheck docs: {plural(len(generated.files), 'file')} in {args.out}: "
+        f"{len(written)} written, {len(removed)} removed, {unchanged} unchanged"
+        + (f", {len(done.left_alone)} left alone" if done.left_alone else ""))
+    return exitcodes.USAGE if failed or done.refused else exitcodes.OK
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -107,22 +110,20 @@ def _verify(args: argparse.Namespace) -> int:
     if args.explain:
         from capcheck.render import claims_explain
 
-        sys.stdout.write(claims_explain.render(verification.explained))
+        write_out(claims_explain.render(verification.explained))
     if verification.documents == 0 and not verification.errors:
         files = verification.files
         found = (f"{files} Markdown file{'' if files == 1 else 's'}, none states a "
                  "capability claim" if files else "no Markdown (*.md) file")
         return _usage(f"{args.verify_claims}: no RETL report recognised ({found})")
-    for contradiction in verification.contradictions:
-        sys.stdout.write(printable("\n".join(contradiction.lines()) + "\n"))
+    write_out("".join("\n".join(c.lines()) + "\n" for c in verification.contradictions))
     for problem in verification.errors:
-        usage_error(problem)
-    print(
+        error(problem)
+    say(
         f"capcheck docs: {plural(verification.documents, 'report')}, "
         f"{plural(verification.checked, 'claim')} checked, "
         f"{plural(len(verification.contradictions), 'contradiction')}, "
-        f"{verification.unverifiable} not verifiable (verdict unknown)",
-        file=sys.stderr,
+        f"{verification.unverifiable} not verifiable (verdict unknown)"
     )
     if verification.errors or result.unusable:
         return exitcodes.USAGE

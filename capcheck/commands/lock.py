@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import sys
 from pathlib import Path
 
 from capcheck import exitcodes
 from capcheck.commands.check import input_paths
 from capcheck.commands.config import ConfigError, resolve
 from capcheck.commands.options import add_output_option, path_arg
+from capcheck.commands.output import error, say, write_file, write_out
 
 DEFAULT_LOCK = Path("capcheck.lock.json")
 
@@ -43,16 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _error(message: str) -> int:
-    from capcheck.render.terminal import escape_controls
-
-    print(f"capcheck: error: {escape_controls(message)}", file=sys.stderr)
-    return exitcodes.USAGE
+    return error(message)
 
 
 def run(args: argparse.Namespace) -> int:
     from capcheck.capabilities.pack import PackError
     from capcheck.gate.lockfile import LockError, build_lock, dumps
-    from capcheck.render.terminal import plural, printable
+    from capcheck.load.files import FileProblem, read_text
+    from capcheck.render.terminal import plural
     from capcheck.report.audit import InputError, run_audit
 
     try:
@@ -67,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     except (InputError, PackError) as exc:
         return _error(str(exc))
     if result.errors:
-        for error in result.errors:
-            _error(str(error))
+        for load_error in result.errors:
+            error(str(load_error))
         return _error("the lock was not written: fix the definitions above first")
     if not result.reports:
         return _error("no destination definition found")
@@ -78,34 +76,35 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
 
     if str(output) == "-":
-        sys.stdout.write(printable(text, json_text=True))
+        write_out(text, json_text=True)
         return exitcodes.OK
+    if output.is_dir():
+        return _error(f"{output}: is a folder; give the lock file's path, "
+                      f"e.g. {output / DEFAULT_LOCK}")
     try:
-        old = output.read_text(encoding="utf-8") if output.exists() else None
-    except (OSError, UnicodeDecodeError) as exc:
-        return _error(f"{output}: cannot read: {exc}")
+        old: str | None = read_text(output)
+    except FileNotFoundError:
+        old = None
+    except FileProblem as exc:
+        return _error(f"{output}: cannot read the current lock: {exc}")
     if args.check:
         if old == text:
-            print(f"{output} is up to date ({plural(len(result.reports), 'destination')}).",
-                  file=sys.stderr)
+            say(f"{output} is up to date ({plural(len(result.reports), 'destination')}).")
             return exitcodes.OK
         diff = difflib.unified_diff(
             (old or "").splitlines(keepends=True), text.splitlines(keepends=True),
             fromfile=f"{output} (on disk)" if old is not None else "/dev/null",
             tofile=f"{output} (current definitions)",
         )
-        sys.stdout.write(printable("".join(diff)))
+        write_out("".join(diff))
         state = "is out of date" if old is not None else "does not exist"
-        print(f"{output} {state}; run `capcheck lock` to update it.", file=sys.stderr)
+        say(f"{output} {state}; run `capcheck lock` to update it.")
         return exitcodes.FINDINGS
     if old != text:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return _error(f"{output}: cannot write: {exc.strerror or exc}")
-        print(f"wrote {output} ({plural(len(result.reports), 'destination')}).",
-              file=sys.stderr)
+        failed = write_file(output, text)
+        if failed is not None:
+            return _error(failed)
+        say(f"wrote {output} ({plural(len(result.reports), 'destination')}).")
     else:
-        print(f"{output} is up to date ({plural(len(result.reports), 'destination')}).",
-              file=sys.stderr)
+        say(f"{output} is up to date ({plural(len(result.reports), 'destination')}).")
     return exitcodes.OK

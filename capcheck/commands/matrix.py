@@ -7,15 +7,13 @@ line on stderr; the matrix of the others is still written).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from capcheck import exitcodes
 from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
 from capcheck.commands.options import add_format_option, add_output_option, capability_choice
+from capcheck.commands.output import error, write_file, write_out
 from capcheck.render import MATRIX_FORMATS, renderer
-from capcheck.render.terminal import printable
 from capcheck.report.audit import exit_status
 
 if TYPE_CHECKING:
@@ -67,13 +65,10 @@ def run(args: argparse.Namespace) -> int:
     matrix = build(result.reports, only=args.only, name=args.name)
     text = render(args.format, matrix, args.output)
     if args.output is not None:
-        try:
-            args.output.write_text(text, encoding="utf-8", newline="\n")
-        except OSError as exc:
-            print(f"capcheck: error: {args.output}: cannot write: {exc.strerror}",
-                  file=sys.stderr)
-            return exitcodes.USAGE
+        problem = write_file(args.output, text)
+        if problem is not None:
+            return error(problem)
     else:
-        sys.stdout.write(printable(text, json_text=args.format == "json"))
+        write_out(text, json_text=args.format == "json")
     print_errors(result.errors)
     return exit_status(result.errors)

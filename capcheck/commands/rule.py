@@ -8,10 +8,11 @@ prints the docs page of all rules (or of one). Exit 0, or 2 for an unknown code.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from capcheck import exitcodes
 from capcheck.commands.options import add_format_option
+from capcheck.commands.output import error, write_out
+from capcheck.escape import short_repr
 
 FORMATS = ("text", "markdown")
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.code is None:
         text = (rules_doc.render_markdown(rules) if args.format == "markdown"
                 else rules_doc.render_table(rules, terminal.width()))
-        sys.stdout.write(text)
+        write_out(text)
         return exitcodes.OK
     wanted = args.code.strip().upper()
     rule = next((r for r in rules if r.code == wanted), None)
@@ -39,9 +40,7 @@ def run(args: argparse.Namespace) -> int:
         rule = next((r for r in rules if r.name == args.code.strip().lower()), None)
     if rule is None:
         codes = ", ".join(r.code for r in rules)
-        print(f"capcheck: error: unknown rule {terminal.escape_controls(repr(args.code))} "
-              f"(known: {codes})", file=sys.stderr)
-        return exitcodes.USAGE
-    sys.stdout.write(rules_doc.render_markdown([rule]) if args.format == "markdown"
+        return error(f"unknown rule {short_repr(args.code)} (known: {codes})")
+    write_out(rules_doc.render_markdown([rule]) if args.format == "markdown"
                      else rules_doc.render_rule(rule))
     return exitcodes.OK

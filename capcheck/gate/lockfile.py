@@ -30,15 +30,18 @@ destination: at its entry in the lock file).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from capcheck.escape import short_repr, surrogates
 from capcheck.facts import CONFIG, MESSAGE_TYPES, SOURCE_TYPES, DestinationFacts
 from capcheck.gate.checker import LOCK_ADDED, LOCK_CHANGED, LOCK_REMOVED
 from capcheck.load.definitions import DB_CONFIG
-from capcheck.load.jsondoc import JsonDocument, load_json, pointer
+from capcheck.load.files import FileProblem, read_text
+from capcheck.load.jsondoc import JsonDocument, parse_json_text, pointer
 from capcheck.model import CAPABILITIES, Finding, LoadError, Location, Report, Severity, Status
 
 LOCK_VERSION = 1
@@ -85,7 +88,7 @@ def build_lock(reports: Iterable[Report], transformer: bool) -> Lock:
         if report.destination in entries:
             raise LockError(
                 Location(report.definition_dir),
-                f"two destinations are named {report.destination!r}; lock one folder "
+                f"two destinations are named {short_repr(report.destination)}; lock one folder "
                 "of definitions at a time",
             )
         statuses = {
@@ -106,15 +109,47 @@ def dumps(lock: Lock) -> str:
             for dest, entry in lock.destinations.items()
         },
     }
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # A lone surrogate in a name stays a JSON escape (\ud800): the file is valid UTF-8.
+    return surrogates(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+
+
+# Outside strings: NaN / Infinity (not JSON; JavaScript's JSON.parse rejects them) and
+# integers too long for any lock file (Python refuses past 4,300 digits).
+_NOT_JSON = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<bad>-?\b(?:NaN|Infinity)\b|-?\d{20,})')
+
+
+def _strict(path: Path, text: str) -> None:
+    for match in _NOT_JSON.finditer(text):
+        if match.group("bad") is None:
+            continue
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        token = match.group("bad")
+        what = (f"{token} is not valid JSON" if not token.lstrip("-")[:1].isdigit()
+                else f"a {len(token.lstrip('-'))}-digit number has no place in a lock file")
+        raise LockError(Location(str(path), line, column), what)
 
 
 def read_lock(path: Path) -> Lock:
     """Read and validate a lock file; raises LockError with file:line."""
-    doc = load_json(path)
+    try:
+        text = read_text(path)
+    except FileNotFoundError:
+        raise LockError(Location(str(path)), "file not found") from None
+    except FileProblem as exc:
+        raise LockError(Location(str(path)), str(exc)) from None
+    _strict(path, text)
+    doc = parse_json_text(path, text)
     if isinstance(doc, LoadError):
         raise LockError(doc.location, doc.message)
     data = doc.data
+    for dup in doc.duplicate_keys:
+        raise LockError(
+            Location(str(path), dup.line, dup.column, dup.pointer),
+            f"duplicate key {short_repr(dup.pointer.rsplit('/', 1)[-1])} (first at line "
+            f"{dup.first_line}); a lock file names each key once",
+        )
 
     def fail(ptr: str, message: str) -> LockError:
         return LockError(doc.location(ptr), message)
@@ -124,7 +159,8 @@ def read_lock(path: Path) -> Lock:
     if data.get("lockVersion") != LOCK_VERSION:
         raise fail(
             "/lockVersion",
-            f"unsupported lockVersion {data.get('lockVersion')!r} (expected {LOCK_VERSION}); "
+            f"unsupported lockVersion {short_repr(data.get('lockVersion'))} "
+            f"(expected {LOCK_VERSION}); "
             "rewrite it with `capcheck lock`",
         )
     transformer = data.get("transformer")
@@ -137,17 +173,18 @@ def read_lock(path: Path) -> Lock:
     for dest, entry in dests.items():
         ptr = pointer("destinations", dest)
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise fail(ptr, f"entry {dest!r} must be an object with a `name` string")
+            raise fail(ptr, f"entry {short_repr(dest)} must be an object with a `name` string")
         statuses: dict[str, str] = {}
         for key, value in entry.items():
             if key == "name":
                 continue
             if key not in CAPABILITIES:
-                raise fail(ptr + pointer(key), f"unknown capability {key!r}")
+                raise fail(ptr + pointer(key), f"unknown capability {short_repr(key)}")
             if value not in STATUSES:
                 raise fail(
                     ptr + pointer(key),
-                    f"unknown status {value!r} (expected one of: {', '.join(STATUSES)})",
+                    f"unknown status {short_repr(value)} "
+                    f"(expected one of: {', '.join(STATUSES)})",
                 )
             statuses[key] = value
         entries[dest] = LockEntry(entry["name"], statuses)

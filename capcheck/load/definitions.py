@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capcheck.load.jsondoc import JsonDocument, load_json
+from capcheck.escape import cut
+from capcheck.load.files import FileProblem, read_text
+from capcheck.load.jsondoc import JsonDocument, parse_json_text
 from capcheck.model import LoadError, Location
 
 DB_CONFIG = "db-config.json"
@@ -38,37 +40,63 @@ class Discovery:
     errors: list[LoadError]
 
 
+def _probe(path: Path) -> tuple[bool, bool]:
+    """(exists, is a folder) for ``path``; raises OSError other than "not found"
+    (e.g. PermissionError in an unreadable folder)."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False, False
+    import stat
+
+    return True, stat.S_ISDIR(info.st_mode)
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower() if exc.strerror else str(exc)
+
+
 def discover(root: Path) -> Discovery:
     """The destination folders under ``root``, sorted by folder name.
 
     A sub-folder that holds schema.json or ui-config.json but no db-config.json is
-    reported as an error (a definition that lost its main file), not skipped.
+    reported as an error (a definition that lost its main file), not skipped; so is a
+    sub-folder that cannot be read (one error line, the others are still found).
     """
-    if not root.exists():
-        return Discovery([], [LoadError(Location(str(root)), "no such file or directory")])
-    if root.is_file():
-        if root.name == DB_CONFIG:
-            return Discovery([root.parent], [])
-        return Discovery(
-            [], [LoadError(Location(str(root)), f"expected a folder or a {DB_CONFIG} file")]
-        )
-    if (root / DB_CONFIG).is_file():
-        return Discovery([root], [])
-    if (root / CHECKOUT_SUBDIR).is_dir():
-        root = root / CHECKOUT_SUBDIR
+    try:
+        exists, is_dir = _probe(root)
+        if not exists:
+            return Discovery([], [LoadError(Location(str(root)), "no such file or directory")])
+        if not is_dir:
+            if root.name == DB_CONFIG:
+                return Discovery([root.parent], [])
+            return Discovery(
+                [], [LoadError(Location(str(root)), f"expected a folder or a {DB_CONFIG} file")]
+            )
+        if _probe(root / DB_CONFIG)[0]:
+            return Discovery([root], [])
+        if _probe(root / CHECKOUT_SUBDIR)[1]:
+            root = root / CHECKOUT_SUBDIR
+        entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        return Discovery([], [LoadError(Location(str(root)),
+                                        f"cannot read folder: {_reason(exc)}")])
     folders: list[Path] = []
     errors: list[LoadError] = []
-    try:
-        children = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    except OSError as exc:
-        return Discovery([], [LoadError(Location(str(root)), f"cannot list folder: {exc}")])
-    for child in children:
-        if (child / DB_CONFIG).exists():
-            folders.append(child)
-        elif any((child / name).exists() for name in (SCHEMA, UI_CONFIG)):
-            errors.append(
-                LoadError(Location(str(child / DB_CONFIG)), f"missing {DB_CONFIG}", child.name)
-            )
+    for child in entries:
+        try:
+            if not _probe(child)[1]:
+                continue
+            if _probe(child / DB_CONFIG)[0]:
+                folders.append(child)
+            elif any(_probe(child / name)[0] for name in (SCHEMA, UI_CONFIG)):
+                errors.append(
+                    LoadError(Location(str(child / DB_CONFIG)), f"missing {DB_CONFIG}",
+                              child.name)
+                )
+        except OSError as exc:
+            errors.append(LoadError(Location(str(child)),
+                                    f"cannot read folder: {_reason(exc)}", child.name))
     if not folders and not errors:
         errors.append(
             LoadError(
@@ -79,6 +107,28 @@ def discover(root: Path) -> Discovery:
     return Discovery(folders, errors)
 
 
+def load_definition_file(path: Path, display: Path | None = None) -> JsonDocument | LoadError:
+    """Read one definition JSON file through ``capcheck.load.files`` (regular files only,
+    size cap) and parse it; every failure is a LoadError naming ``display``."""
+    shown = str(display if display is not None else path)
+    try:
+        text = read_text(path)
+    except FileNotFoundError:
+        return LoadError(Location(shown), "file not found")
+    except FileProblem as exc:
+        message = str(exc)
+        if message.startswith("line ") and ": " in message:
+            line, _, rest = message.partition(": ")
+            return LoadError(Location(shown, line=int(line[5:])), rest)
+        return LoadError(Location(shown), message)
+    try:
+        return parse_json_text(Path(shown), text)
+    except ValueError as exc:  # pragma: no cover - jsondoc reports these itself
+        # e.g. an integer literal past Python's 4,300-digit conversion limit
+        reason = "a number too long to read" if "digits" in str(exc) else cut(str(exc))
+        return LoadError(Location(shown), f"invalid JSON: {reason}")
+
+
 def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
     """Parse the three files of one folder; failures become LoadErrors on the result.
 
@@ -86,21 +136,27 @@ def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
     folder path itself); files are always read from ``folder``.
     """
     shown = folder if display is None else display
+    # `docs .` / `docs ..`: named after the folder they resolve to, never "" or "..".
+    dir_name = folder.name if folder.name not in ("", ".", "..") else folder.resolve().name
     docs: dict[str, JsonDocument | None] = {}
     errors: list[LoadError] = []
     for name in DEFINITION_FILES:
         path = folder / name
-        if name != DB_CONFIG and not path.exists():
+        try:
+            present = _probe(path)[0]
+        except OSError:
+            present = True  # reading it says why it cannot be used
+        if name != DB_CONFIG and not present:
             docs[name] = None
             continue
-        loaded = load_json(path, display=shown / name)
+        loaded = load_definition_file(path, display=shown / name)
         if isinstance(loaded, LoadError):
-            errors.append(LoadError(loaded.location, loaded.message, folder.name))
+            errors.append(LoadError(loaded.location, loaded.message, dir_name))
             docs[name] = None
         else:
             docs[name] = loaded
     return RawDefinition(
-        dir_name=folder.name,
+        dir_name=dir_name,
         path=shown,
         db_config=docs[DB_CONFIG],
         schema=docs[SCHEMA],

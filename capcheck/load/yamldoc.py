@@ -2,16 +2,39 @@
 
 ``yaml.compose`` (safe: no object construction) gives nodes with marks; we build
 plain Python data from them and a pointer -> (line, column) index on the way.
+
+Hostile input gets a one-line error quickly: files are read through
+``capcheck.load.files`` (regular files, size cap); nesting deeper than ``MAX_DEPTH``
+is refused before any node is built (the event stream is checked first, without
+recursion); aliases may be used, but building more than ``MAX_ALIAS_NODES`` nodes
+through them (an alias bomb) or an alias inside its own anchor is refused; only the
+standard YAML tags are accepted (``!!python/...`` and other custom tags are named as
+not allowed).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from capcheck.escape import cut, short_repr, terminal
+from capcheck.load.files import FileProblem, read_text
 from capcheck.load.jsondoc import escape_pointer_token
 from capcheck.model import LoadError, Location
+
+MAX_DEPTH = 100
+"""Deepest nesting of mappings and sequences accepted (capcheck's files need < 10)."""
+
+MAX_ALIAS_NODES = 10_000
+"""Nodes that aliases may add beyond the document's own."""
+
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp", "binary",
+                 "omap", "pairs", "set", "merge", "value")
+)
 
 
 @dataclass
@@ -36,11 +59,11 @@ def locate(path: Path, positions: dict[str, tuple[int, int]], ptr: str) -> Locat
 
 def load_yaml(path: Path) -> YamlDocument | LoadError:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return LoadError(Location(str(path)), "file not found")
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadError(Location(str(path)), f"cannot read: {exc}")
+    except FileProblem as exc:
+        return LoadError(Location(str(path)), str(exc))
     return parse_yaml_text(path, text)
 
 
@@ -49,19 +72,76 @@ def parse_yaml_text(path: Path, text: str) -> YamlDocument | LoadError:
 
     positions: dict[str, tuple[int, int]] = {}
     try:
+        composed = _check_events(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = None if node is None else _construct(node, "", positions)
+        budget = _Budget(composed + MAX_ALIAS_NODES)
+        data = None if node is None else _construct(node, "", positions, budget, set())
     except _YamlValueError as exc:
         return LoadError(Location(str(path), line=exc.line, column=exc.column), exc.message)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        reason = exc.problem or exc.context or "invalid YAML"
+        reason = cut(terminal(exc.problem or exc.context or "invalid YAML"), 200)
         return LoadError(Location(str(path), line=line, column=column), f"invalid YAML: {reason}")
     except yaml.YAMLError as exc:
-        return LoadError(Location(str(path)), f"invalid YAML: {exc}")
+        return LoadError(Location(str(path)), f"invalid YAML: {cut(terminal(str(exc)), 200)}")
+    except RecursionError:  # pragma: no cover - MAX_DEPTH keeps the composer shallow
+        return LoadError(Location(str(path)), "invalid YAML: nested too deeply")
     return YamlDocument(path, data, positions)
+
+
+_FLOW = re.compile(r"""[\[\]{}]|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|(?:(?<=\s)|^)\#[^\n]*""",
+                   re.MULTILINE)
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse deep flow nesting (``[[[[...``) before PyYAML's scanner, which is
+    quadratic in it, sees the text. Quoted scalars and comments are skipped."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _FLOW.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                raise _YamlValueError(
+                    f"invalid YAML: nested more than {MAX_DEPTH} levels deep", line, column)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+
+
+def _check_events(text: str) -> int:
+    """Walk the event stream (no recursion, no nodes built): refuse nesting deeper than
+    MAX_DEPTH; return the number of nodes the document itself holds."""
+    import yaml
+
+    _check_flow_depth(text)
+    depth = 0
+    nodes = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            nodes += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _YamlValueError(
+                    f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+                    mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            nodes += 1
+    return nodes
+
+
+class _Budget:
+    def __init__(self, nodes: int) -> None:
+        self.left = nodes
 
 
 class _YamlValueError(Exception):
@@ -70,14 +150,35 @@ class _YamlValueError(Exception):
         self.message, self.line, self.column = message, line, column
 
 
-def _construct(node: Any, ptr: str, positions: dict[str, tuple[int, int]]) -> Any:
+def _fail(node: Any, message: str) -> _YamlValueError:
+    return _YamlValueError(message, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _construct(node: Any, ptr: str, positions: dict[str, tuple[int, int]], budget: _Budget,
+               path: set[int]) -> Any:
     import yaml
 
+    budget.left -= 1
+    if budget.left < 0:
+        raise _fail(node, f"invalid YAML: aliases expand to more than {MAX_ALIAS_NODES} "
+                          "extra values (an alias bomb?); write the values out instead")
+    if node.tag not in _STANDARD_TAGS:
+        kind = "Python object tags are" if node.tag.startswith("tag:yaml.org,2002:python/") \
+            else "custom tags are"
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        raise _fail(node, f"invalid YAML: tag {short_repr(shown)} is not allowed "
+                          f"({kind} not supported; capcheck reads plain data only)")
     positions[ptr] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in path:
+            raise _fail(node, "invalid YAML: an alias refers to its own anchor (recursive alias)")
+        if len(path) >= MAX_DEPTH:
+            raise _fail(node, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        path = path | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _construct(key_node, ptr + "/~key", {})
+            key = _construct(key_node, ptr + "/~key", {}, budget, path)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise _YamlValueError(
                     "invalid YAML: mapping keys must be scalars",
@@ -85,11 +186,12 @@ def _construct(node: Any, ptr: str, positions: dict[str, tuple[int, int]]) -> An
                     key_node.start_mark.column + 1,
                 )
             child = f"{ptr}/{escape_pointer_token(str(key))}"
-            out[key] = _construct(value_node, child, positions)
+            out[key] = _construct(value_node, child, positions, budget, path)
             positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, f"{ptr}/{i}", positions) for i, item in enumerate(node.value)]
+        return [_construct(item, f"{ptr}/{i}", positions, budget, path)
+                for i, item in enumerate(node.value)]
     # Scalars: the safe constructor resolves the tag (int, bool, null, str, ...).
     return _scalar_constructor().construct_object(node, deep=True)
 

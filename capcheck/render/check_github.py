@@ -4,10 +4,15 @@
 notices (info). A step shows at most 10 annotations of each kind, so past the cap the
 remaining findings are printed as plain ``path:line:col: CODE message`` log lines and
 one ``::notice`` says how many were not annotated.
+
+Every line is escaped: annotation data per GitHub's rules (``%``, CR, LF) plus the other
+control characters made visible; the plain log lines past the cap are escaped like the
+text format, so no finding can start a workflow command of its own.
 """
 
 from __future__ import annotations
 
+from capcheck.escape import MAX_LINE, terminal
 from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding, Severity
 from capcheck.render.check_text import finding_line
@@ -18,7 +23,8 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 def escape_data(text: str) -> str:
     """Escape a workflow-command message (the part after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal(text, limit=10 * MAX_LINE)
 
 
 def escape_property(text: str) -> str:

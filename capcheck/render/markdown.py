@@ -1,10 +1,15 @@
 """Markdown report per destination: the questions of the hand-written RETL reports,
-answered from the verdicts, each answer followed by its evidence."""
+answered from the verdicts, each answer followed by its evidence.
+
+Every value that comes from a definition goes through ``capcheck.escape``: plain text
+with ``<``/``>``/``&`` neutralised (``md_text``), names as code spans no backtick can
+close (``code_span``), table cells with pipes escaped (``md_cell``/``code_cell``)."""
 
 from __future__ import annotations
 
 import json
 
+from capcheck.escape import code_cell, code_span, md_cell, md_text
 from capcheck.model import CAPABILITIES, Evidence, LoadError, Report, Status, Verdict
 
 # The hand-written reports' spelling: "VDM V1".
@@ -28,7 +33,7 @@ YES_NO = {
 def evidence_line(ev: Evidence) -> str:
     where = f" ({ev.location.short()})" if ev.location and ev.location.line else (
         f" ({ev.location.file})" if ev.location else "")
-    return f"- {ev.fact}{where}"
+    return f"- {md_text(ev.fact + where)}"
 
 
 def _evidence_block(verdict: Verdict) -> list[str]:
@@ -37,28 +42,30 @@ def _evidence_block(verdict: Verdict) -> list[str]:
 
 def _status_line(verdict: Verdict | None, name: str) -> str:
     if verdict is None:
-        return f"- **{name}**: not evaluated"
-    return f"- **{name}**: {STATUS_TEXT[verdict.status]} ({verdict.message})"
+        return f"- **{md_text(name)}**: not evaluated"
+    return f"- **{md_text(name)}**: {STATUS_TEXT[verdict.status]} ({md_text(verdict.message)})"
 
 
 def render_report(report: Report) -> str:
     v = {verdict.capability: verdict for verdict in report.verdicts}
     retl = v.get("retl")
-    out: list[str] = [f"# {report.display_name} RETL Functionality", ""]
-    out += [f"Destination `{report.name}`, definition `{report.definition_dir}`.", ""]
+    out: list[str] = [f"# {md_text(report.display_name)} RETL Functionality", ""]
+    out += [f"Destination {code_span(report.name)}, definition "
+            f"{code_span(report.definition_dir)}.", ""]
     problems = report.extras.get("problems", ())
     unreadable = {p.field for p in problems}
     if problems:
         out += ["## Definition problems", "",
                 "These fields have the wrong shape; what depends on them is unknown, the "
                 "rest is decided as usual.", ""]
-        out += [f"- `{p.pointer or '/'}`: {p.message} ({p.location.short()})" for p in problems]
+        out += [f"- {code_span(p.pointer or '/')}: {md_text(p.message)} "
+                f"({md_text(p.location.short())})" for p in problems]
         out.append("")
 
     out += ["## Is RETL supported at all?", ""]
     if retl is not None:
         out += [f"**RETL (Reverse ETL) Support**: **{STATUS_TEXT[retl.status]}**", ""]
-        out += [f"{retl.message}.", ""] + _evidence_block(retl)
+        out += [f"{md_text(retl.message)}.", ""] + _evidence_block(retl)
 
     out += ["## Which type of RETL support does it have?", ""]
     for cap_id in ("json_mapper", "vdm_v1", "vdm_v2"):
@@ -74,16 +81,17 @@ def render_report(report: Report) -> str:
         asked = v.get(cap_id)
         if asked is None:
             continue
-        out += [f"## {question}", "", f"**{YES_NO[asked.status]}**: {asked.message}.", ""]
+        out += [f"## {question}", "", f"**{YES_NO[asked.status]}**: {md_text(asked.message)}.",
+                ""]
         out += _evidence_block(asked)
     if "json_mapper" in v:
         jm = v["json_mapper"]
         out += ["## Does it support the JSON Mapper?", "",
-                f"**{YES_NO[jm.status]}**: {jm.message}.", ""] + _evidence_block(jm)
+                f"**{YES_NO[jm.status]}**: {md_text(jm.message)}.", ""] + _evidence_block(jm)
     for extra in report.verdicts:
         if extra.capability not in known:
-            out += [f"## {extra.title}", "", f"**{YES_NO[extra.status]}**: "
-                    f"{extra.message}.", ""] + _evidence_block(extra)
+            out += [f"## {md_text(extra.title)}", "", f"**{YES_NO[extra.status]}**: "
+                    f"{md_text(extra.message)}.", ""] + _evidence_block(extra)
 
     out += ["## Connection config", ""]
     out += _connection_section(report)
@@ -92,10 +100,11 @@ def render_report(report: Report) -> str:
     if unreadable & {"", "/config", "/config/supportedSourceTypes"}:
         out += ["`supportedSourceTypes` could not be read (see Definition problems).", ""]
     else:
+        # json.dumps keeps the value on one line starting with `{`: no fence can close early.
         out += ["```json", json.dumps({"supportedSourceTypes": list(report.source_types)}),
                 "```", ""]
     if report.source_types_location is not None:
-        out += [f"Declared at {report.source_types_location.short()}.", ""]
+        out += [f"Declared at {md_text(report.source_types_location.short())}.", ""]
     if retl is not None and retl.status is Status.NOT_SUPPORTED:
         out += ["`warehouse` is not among them, so warehouse (RETL) sources cannot connect.", ""]
 
@@ -104,13 +113,13 @@ def render_report(report: Report) -> str:
         out.append("`supportedMessageTypes` could not be read (see Definition problems).")
     elif report.message_types:
         out += ["| Scope | Message types |", "| --- | --- |"]
-        out += [f"| {scope} | {', '.join(types)} |"
+        out += [f"| {md_cell(scope)} | {md_cell(', '.join(types))} |"
                 for scope, types in report.message_types.items()]
     else:
         out.append("`supportedMessageTypes` is not declared.")
     out.append("")
 
-    out += ["## Transformer code", "", f"{_sentence(report.transformer.note)}", ""]
+    out += ["## Transformer code", "", f"{md_text(_sentence(report.transformer.note))}", ""]
     if report.extras.get("mapper"):
         out += _mapper_section(report, str(report.extras["mapper"]))
     return "\n".join(out).rstrip("\n") + "\n"
@@ -133,11 +142,11 @@ def _connection_section(report: Report) -> list[str]:
     if cc.settings:
         out += ["| Setting | Label | Secret | Required | From |", "| --- | --- | --- | --- | --- |"]
         for s in cc.settings:
-            where = f"`{s.scope}`"
-            label = s.label or ("(unlabelled field)" if s.label_location
-                                else "(no field in ui-config.json)")
+            where = code_cell(s.scope)
+            label = md_cell(s.label) if s.label else (
+                "(unlabelled field)" if s.label_location else "(no field in ui-config.json)")
             out.append(
-                f"| `{s.key}` | {label} | "
+                f"| {code_cell(s.key)} | {label} | "
                 f"{'unknown' if secret_unknown else 'yes' if s.secret else 'no'} | "
                 f"{'unknown' if required_unknown else 'yes' if s.required else 'no'} | "
                 f"{where} |"
@@ -147,11 +156,11 @@ def _connection_section(report: Report) -> list[str]:
     else:
         out.append("No settings are listed.")
     out += [""]
-    modes = ", ".join(f"`{m}`" for m in cc.connection_modes) or "none declared"
+    modes = ", ".join(code_span(m) for m in cc.connection_modes) or "none declared"
     if "/config/supportedConnectionModes" in unreadable:
         modes = "unknown (see Definition problems)"
     out.append(f"- **Warehouse connection modes**: {modes}")
-    sync = ", ".join(f"`{s}`" for s in cc.sync_behaviours) or "none declared"
+    sync = ", ".join(code_span(s) for s in cc.sync_behaviours) or "none declared"
     if "/config/syncBehaviours" in unreadable:
         sync = "unknown (see Definition problems)"
     out.append(f"- **Sync behaviours**: {sync}")
@@ -163,7 +172,8 @@ def _mapper_section(report: Report, mapper: str) -> list[str]:
     return [
         "## Alternative approaches for warehouse data",
         "",
-        f"capcheck bundles a {report.display_name} event mapper that builds the requests the "
+        f"capcheck bundles a {md_text(report.display_name)} event mapper that builds the "
+        "requests the "
         "production destination would send, so warehouse rows can be turned into events and "
         "replayed or inspected:",
         "",

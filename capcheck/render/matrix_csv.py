@@ -1,10 +1,14 @@
-"""Support matrix as CSV (one header line, one line per destination; no summary)."""
+"""Support matrix as CSV (one header line, one line per destination; no summary).
+
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or CR) get a leading ``'`` (``capcheck.escape.csv_cell``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from capcheck.escape import csv_cell
 from capcheck.report.matrix import Matrix
 
 
@@ -16,9 +20,8 @@ def render(matrix: Matrix) -> str:
          "warehouse_connection_modes", "sync_behaviours"]
     )
     for row in matrix.rows:
-        writer.writerow(
-            [row.display_name, row.name, row.folder,
-             *(row.cell(c.id).state for c in matrix.columns),
-             " ".join(row.warehouse_modes), " ".join(row.sync_behaviours)]
-        )
+        cells = [row.display_name, row.name, row.folder,
+                 *(row.cell(c.id).state for c in matrix.columns),
+                 " ".join(row.warehouse_modes), " ".join(row.sync_behaviours)]
+        writer.writerow([csv_cell(cell) for cell in cells])
     return buf.getvalue()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
+from capcheck.escape import code_span, md_text
 from capcheck.report.matrix import Matrix, Row, state_label
 
 HEADERS = ("Destination", "Internal name", "Folder")
@@ -16,12 +18,24 @@ def cell_text(text: str) -> str:
 
 
 def text_cell(text: str) -> str:
-    """A plain-text cell: like cell_text, with HTML tags neutralised for docs sites."""
-    return cell_text(text).replace("<", "&lt;").replace(">", "&gt;")
+    """A plain-text cell: like cell_text, with HTML neutralised for docs sites (``<``,
+    ``>`` and a ``&`` that would start a character reference)."""
+    return cell_text(md_text(text)).replace(">", "&gt;")
+
+
+def code_cell(text: str) -> str:
+    """A value as a code span in a cell: the fence outlasts any backtick run in it."""
+    return cell_text(code_span(text))
+
+
+def link_target(target: str) -> str:
+    """A relative link target: characters that would end or bend the link
+    (spaces, parentheses, ``<``, ``>``...) percent-encoded; ordinary names unchanged."""
+    return quote(target, safe="/._-~")
 
 
 def _code_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"`{cell_text(v)}`" for v in values)
+    return ", ".join(code_cell(v) for v in values)
 
 
 def table(matrix: Matrix, link: Callable[[Row], str] | None = None) -> list[str]:
@@ -31,8 +45,9 @@ def table(matrix: Matrix, link: Callable[[Row], str] | None = None) -> list[str]
     for row in matrix.rows:
         name = text_cell(row.display_name)
         if link is not None:
-            name = f"[{name}]({link(row)})"
-        cells = [name, f"`{cell_text(row.name)}`", f"`{cell_text(row.folder)}`"]
+            name = f"[{name.replace('[', '&#91;').replace(']', '&#93;')}]"\
+                   f"({link_target(link(row))})"
+        cells = [name, code_cell(row.name), code_cell(row.folder)]
         cells += [text_cell(row.cell(c.id).label) for c in matrix.columns]
         cells += [_code_list(row.warehouse_modes), _code_list(row.sync_behaviours)]
         out.append("| " + " | ".join(cells) + " |")
@@ -55,5 +70,6 @@ def summary(matrix: Matrix) -> list[str]:
 
 def render(matrix: Matrix, link: Callable[[Row], str] | None = None,
            title: str = "Support matrix") -> str:
-    out = [f"# {title}", "", *table(matrix, link), "", "## Summary", "", *summary(matrix)]
+    out = [f"# {md_text(title)}", "", *table(matrix, link), "", "## Summary", "",
+           *summary(matrix)]
     return "\n".join(out) + "\n"

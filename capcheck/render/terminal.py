@@ -11,7 +11,8 @@
 - ``fit_table``: a plain-text table that fits a width, wrapping the columns that may
   wrap (descriptions) instead of cutting them.
 
-Standard library only: imported by ``capcheck rule`` and by every text renderer.
+Standard library and ``capcheck.escape`` only: imported by ``capcheck rule`` and by
+every text renderer.
 """
 
 from __future__ import annotations
@@ -19,29 +20,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from capcheck.escape import terminal
+
 DEFAULT_WIDTH = 100
 
-# C0 controls but tab, DEL, C1 controls, bidi embeddings/overrides/isolates, lone
-# surrogates, line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                      "\ud800-\udfff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
-
-
-def _escape_one(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def escape_controls(text: str) -> str:
-    """``text`` with every character that could act on a terminal or log made visible."""
-    return _CONTROL.sub(_escape_one, text)
+    """``text`` with every character that could act on a terminal or log made visible
+    (``capcheck.escape.terminal``, without its line-length cut)."""
+    return terminal(text, limit=sys.maxsize)
 
 
 # What JSON may carry raw but a terminal would act on: DEL, C1, separators, bidi
