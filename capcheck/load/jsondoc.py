@@ -94,6 +94,7 @@ class JsonDocument:
     _positions: _Positions | None = field(default=None, repr=False)
     _containers: dict[str, _Members] = field(default_factory=dict, repr=False)
     _has_duplicates: bool | None = field(default=None, repr=False)
+    _found: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     # -- positions -------------------------------------------------------------
     def _index(self) -> _Positions:
@@ -105,10 +106,13 @@ class JsonDocument:
         """(member offset, value offset) of ``ptr``, None when it names nothing."""
         if self._positions is not None:
             return _full_offsets(self._positions, ptr)
+        if ptr in self._found:
+            return self._found[ptr]
         found = _walk(self.text, ptr, self._containers)
         if found is _DUPLICATED:  # first or last of two equal keys: the full pass decides
             return _full_offsets(self._index(), ptr)
         assert not isinstance(found, _Duplicated)
+        self._found[ptr] = found
         return found
 
     def _line_col(self, offset: int) -> tuple[int, int]:
@@ -248,6 +252,8 @@ def _walk(
 def _canonical(token: str, in_array: bool) -> str | None:
     """The member name a pointer token names, or None for a token that the full pass
     would not have written (``/01``, ``~2``): such a pointer names nothing."""
+    if "~" not in token and not in_array:
+        return token
     if in_array:
         if token.isascii() and token.isdigit() and str(int(token)) == token:
             return token

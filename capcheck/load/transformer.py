@@ -133,18 +133,34 @@ def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) 
 
 @dataclass(frozen=True)
 class _Segment:
-    """A stretch of code to search: a whole JS/TS file (comments and non-event strings
-    blanked) or one expression of a CDK v2 workflow, with where it starts in its file."""
+    """A stretch of code to search: a whole JS/TS file or one expression of a CDK v2
+    workflow, with where it starts in its file. Detectors search ``text``, the code with
+    comments and non-event strings blanked, made only for segments whose ``raw`` text
+    holds something a detector needs (blanking keeps every other character in place, so
+    what ``text`` holds outside blanks, ``raw`` holds at the same offsets)."""
 
-    text: str
+    raw: str
     file: str
     patterns: tuple[re.Pattern[str], ...]
     base_line: int = 0
     base_col: int = 0
 
     @cached_property
+    def text(self) -> str:
+        return strip_js_comments(self.raw)
+
+    @cached_property
     def gates(self) -> _Gates:
         return _Gates(self.text)
+
+    @cached_property
+    def raw_lower(self) -> str:
+        return _fold_lower(self.raw)
+
+    @cached_property
+    def searchable(self) -> bool:
+        """Whether any detector but the constant uses can match (see ``_ANY_NEED``)."""
+        return _ANY_NEED.search(self.raw_lower) is not None
 
 
 def _source_files(folder: Path) -> list[tuple[Path, bool]]:
@@ -201,15 +217,18 @@ def _segment_hits(
     seen: set[tuple[str, str, int | None]] = set()
     names = _constant_names(constants)
     for seg in segments:
-        gates = seg.gates
-        patterns = tuple(p for p in seg.patterns if gates.allows(p))
-        found = find_hits(seg.text, patterns, seg.file, seg.base_line, seg.base_col,
-                          gates.finditer)
-        if names is not None and names.search(seg.text):
+        found: list[CodeHit] = []
+        if seg.searchable:
+            gates = seg.gates
+            patterns = tuple(p for p in seg.patterns if gates.allows(p))
+            found = find_hits(seg.text, patterns, seg.file, seg.base_line, seg.base_col,
+                              gates.finditer)
+        if names is not None and names.search(seg.raw) and names.search(seg.text):
             found.extend(_constant_hits(seg, constant_patterns, constants))
-        for detector in SEGMENT_DETECTORS:
-            if gates.allows(detector):
-                found.extend(detector(seg))
+        if seg.searchable:
+            for detector in SEGMENT_DETECTORS:
+                if gates.allows(detector):
+                    found.extend(detector(seg))
         for hit in found:
             key = (hit.event_type, hit.location.file, hit.location.line)
             if key not in seen:
@@ -226,9 +245,7 @@ class _Gates:
     def __init__(self, text: str) -> None:
         self.text = text
         self.ascii = text.isascii()
-        # Characters that a case-insensitive pattern matches to an ASCII letter
-        # (re.IGNORECASE: 'ſ' ~ 's', 'K' ~ 'k', 'ı'/'İ' ~ 'i') become that letter first.
-        self.lower = text.lower() if self.ascii else text.translate(_FOLD).lower()
+        self.lower = _fold_lower(text)
         self._memo: dict[str | re.Pattern[str], bool] = {}
 
     def holds(self, need: str | re.Pattern[str]) -> bool:
@@ -255,7 +272,18 @@ class _Gates:
         return _finditer_at(pattern, self.text, (m.start() for m in finder.finditer(where)))
 
 
-_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_FOLD = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+
+
+def _fold_lower(text: str) -> str:
+    # Characters that a case-insensitive pattern matches to an ASCII letter
+    # (re.IGNORECASE: 'ſ' ~ 's', 'K' ~ 'k', 'ı'/'İ' ~ 'i') become that letter first.
+    if text.isascii():
+        return text.lower()
+    for char, letter in _FOLD:
+        if char in text:
+            text = text.replace(char, letter)
+    return text.lower()
 
 
 def _finditer_at(
@@ -283,7 +311,7 @@ def _constant_names(constants: dict[str, str]) -> re.Pattern[str] | None:
 
 def scan_code_text(text: str, file: str = "<code>") -> list[CodeHit]:
     """Event-type handling in one JS/TS source text (all detectors, constants included)."""
-    segments = [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
+    segments = [_Segment(text, file, CODE_PATTERNS)]
     constants = _event_type_constants(segments)
     return _segment_hits(segments, constants, _constant_use_patterns(constants))
 
@@ -300,7 +328,7 @@ def _event_type_constants(segments: list[_Segment]) -> dict[str, str]:
     property `X: 'record'` of an exported config object."""
     found: dict[str, str] = {}
     for seg in segments:
-        if not seg.gates.holds(_CONSTANT_TAIL):
+        if not seg.searchable or not seg.gates.holds(_CONSTANT_TAIL):
             continue
         gates = seg.gates
         matches = (
@@ -525,6 +553,12 @@ SEGMENT_DETECTORS: tuple[Callable[[_Segment], list[CodeHit]], ...] = (
 # default for patterns not listed: a quoted event type name (`'record'`, any quote).
 _QUOTED_TYPE = re.compile(rf"""['"`](?:{_TYPES_ALT})['"`]""")
 _CONSTANT_TAIL = re.compile(rf"""[=:]\s*['"`](?:{_TYPES_ALT})['"`]\s*[,;\n}}]""")
+# Every detector needs one of these (contiguous, no blanks inside: so they are searched
+# in the raw text, before any blanking).
+_ANY_NEED = re.compile(
+    rf"""['"`](?:{_TYPES_ALT})['"`]|eventtype|messagetype|event_types|message_types|rudder"""
+    "|groupby"
+)
 _DETECTOR_NEEDS: dict[object, tuple[str | re.Pattern[str], ...]] = {
     CODE_PATTERNS[0]: (re.compile("eventtype|messagetype|event_types|message_types"),),
     CODE_PATTERNS[3]: ("case", _QUOTED_TYPE),
@@ -550,7 +584,7 @@ _STARTS: dict[re.Pattern[str], tuple[re.Pattern[str], bool]] = {
 
 
 def _code_segments(text: str, file: str) -> list[_Segment] | LoadError:
-    return [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
+    return [_Segment(text, file, CODE_PATTERNS)]
 
 
 def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
@@ -575,7 +609,7 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
         # Block scalars start on the line after the indicator; plain/quoted ones on it.
         base_line = node.start_mark.line + (1 if block else 0)
         base_col = 0 if block else node.start_mark.column
-        segments.append(_Segment(strip_js_comments(value), file, YAML_PATTERNS, base_line,
+        segments.append(_Segment(value, file, YAML_PATTERNS, base_line,
                                  base_col))
     return segments
 
