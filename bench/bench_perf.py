@@ -100,7 +100,7 @@ def side_by_side(floor: list[str], command: list[str], rounds: int) -> tuple[flo
         else:
             floors.append(timed(floor))
             commands.append(timed(command))
-    ratios = [c / f for c, f in zip(commands, floors)]
+    ratios = [c / f for c, f in zip(commands, floors, strict=True)]
     return statistics.median(floors), statistics.median(commands), statistics.median(ratios)
 
 
