@@ -95,6 +95,7 @@ class JsonDocument:
     _containers: dict[str, _Members] = field(default_factory=dict, repr=False)
     _has_duplicates: bool | None = field(default=None, repr=False)
     _found: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    _shown: tuple[Path, str] | None = field(default=None, repr=False)
 
     # -- positions -------------------------------------------------------------
     def _index(self) -> _Positions:
@@ -142,7 +143,14 @@ class JsonDocument:
                 break
             probe = probe.rsplit("/", 1)[0]
         line, column = pos if pos else (None, None)
-        return Location(file=str(self.path), line=line, column=column, pointer=ptr)
+        return Location(file=self._file(), line=line, column=column, pointer=ptr)
+
+    def _file(self) -> str:
+        """``str(self.path)``, one string shared by every Location of this document."""
+        shown = self._shown
+        if shown is None or shown[0] is not self.path:
+            shown = self._shown = (self.path, str(self.path))
+        return shown[1]
 
     @property
     def duplicate_keys(self) -> list[DuplicateKey]:
