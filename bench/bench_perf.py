@@ -45,7 +45,20 @@ for line in lines:
 """
 
 
-def capcheck_command() -> list[str]:
+# Runs capcheck from a source tree given as argv[1] (an exported older version, say),
+# ahead of the installed one (an editable install's finder is set aside).
+FROM_TREE = """
+import runpy, sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path.insert(0, sys.argv.pop(1))
+sys.argv[0] = "capcheck"
+runpy.run_module("capcheck", run_name="__main__", alter_sys=True)
+"""
+
+
+def capcheck_command(tree: str | None = None) -> list[str]:
+    if tree:
+        return [sys.executable, "-c", FROM_TREE, tree]
     script = Path(sys.executable).parent / "capcheck"
     if script.is_file():
         return [str(script)]
@@ -111,6 +124,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--destination", default="moengage",
                         help="folder for the one-destination figure (default: moengage)")
+    parser.add_argument("--tree", metavar="DIR",
+                        help="run capcheck from this source tree (holding capcheck/ with its "
+                             "data/schemas and data/destinations), e.g. an exported older "
+                             "version, instead of the installed one")
     parser.add_argument("--only", action="append", default=[],
                         choices=["matrix", "check", "version", "one"])
     args = parser.parse_args()
@@ -120,7 +137,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
     transformer = Path(args.transformer) if args.transformer else None
-    cap = capcheck_command()
+    cap = capcheck_command(args.tree)
     tr = ["--transformer", str(transformer)] if transformer else []
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
