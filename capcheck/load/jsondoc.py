@@ -199,33 +199,39 @@ def _skip_value(text: str, start: int) -> int:
         return int(_SCAN_JS(text, start)[1])
 
 
+# After a value: the separator and the whitespace around it.
+_AFTER = re.compile(r"[ \t\n\r]*,?[ \t\n\r]*")
+# An object key without escapes, its colon and the whitespace up to the value.
+_PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+
+
 def _members(text: str, start: int) -> _Members:
     """List the direct children of the container at ``start`` (valid JSON)."""
     offsets: dict[str, tuple[int, int]] = {}
     duplicated = False
-    ws = cast(Callable[[str, int], re.Match[str]], _WS.match)  # always matches
+    after = cast(Callable[[str, int], re.Match[str]], _AFTER.match)  # always matches
+    i = after(text, start + 1).end()  # valid JSON: no comma right after the bracket
     if text[start] == "[":
-        i = ws(text, start + 1).end()
         index = 0
         while text[i] != "]":
             offsets[str(index)] = (i, i)
             index += 1
-            i = ws(text, _skip_value(text, i)).end()
-            if text[i] == ",":
-                i = ws(text, i + 1).end()
+            i = after(text, _skip_value(text, i)).end()
         return _Members(offsets)
-    i = ws(text, start + 1).end()
+    plain_key = _PLAIN_KEY.match
     while text[i] != "}":
         key_start = i
-        key, i = _scanstring(text, i + 1)
-        i = ws(text, ws(text, i).end() + 1).end()  # past the ':'
+        found = plain_key(text, i)
+        if found is not None:
+            key, i = found.group(1), found.end()
+        else:  # a key with escapes
+            key, i = _scanstring(text, i + 1)
+            i = _WS.match(text, _WS.match(text, i).end() + 1).end()  # type: ignore[union-attr]
         if key in offsets:
             duplicated = True
         else:
             offsets[key] = (key_start, i)
-        i = ws(text, _skip_value(text, i)).end()
-        if text[i] == ",":
-            i = ws(text, i + 1).end()
+        i = after(text, _skip_value(text, i)).end()
     return _Members(offsets, duplicated)
 
 
