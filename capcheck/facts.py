@@ -10,7 +10,7 @@ that do not depend on it are still decided.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,7 @@ class DestinationFacts:
     include_keys: tuple[str, ...]
     exclude_keys: tuple[str, ...]
     sync_behaviours: tuple[str, ...]
-    ui_fields: dict[str, UiField]
+    ui_fields: Mapping[str, UiField]  # built on first use (see _LazyUiFields)
     schema_properties: frozenset[str]
     schema_required: frozenset[str]
     problems: tuple[FieldProblem, ...] = ()
@@ -246,6 +246,29 @@ def _ui_fields(ui: JsonDocument | None) -> dict[str, UiField]:
     return fields
 
 
+class _LazyUiFields(Mapping[str, UiField]):
+    """``_ui_fields(ui)``, computed when first read: only some rules and reports need it."""
+
+    def __init__(self, ui: JsonDocument | None) -> None:
+        self._ui = ui
+        self._fields: dict[str, UiField] | None = None
+
+    def _all(self) -> dict[str, UiField]:
+        if self._fields is None:
+            self._fields = _ui_fields(self._ui)
+            self._ui = None
+        return self._fields
+
+    def __getitem__(self, key: str) -> UiField:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def _schema_keys(
     schema: JsonDocument | None, problems: list[FieldProblem]
 ) -> tuple[frozenset[str], frozenset[str]]:
@@ -368,7 +391,7 @@ def build_facts(raw: RawDefinition) -> DestinationFacts | LoadError:
         include_keys=lists[INCLUDE_KEYS],
         exclude_keys=lists[EXCLUDE_KEYS],
         sync_behaviours=lists[SYNC_BEHAVIOURS],
-        ui_fields=_ui_fields(raw.ui_config),
+        ui_fields=_LazyUiFields(raw.ui_config),
         schema_properties=properties,
         schema_required=required,
         problems=tuple(reader.problems),

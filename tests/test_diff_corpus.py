@@ -128,8 +128,9 @@ def test_transformer_at_a_revision_scans_like_the_checkout(
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "code")
-    audit = run_audit([corpus])
-    names = [candidate_names(f.dir_name, f.name) for f in audit.facts]
+    from capcheck.report.audit import load
+
+    names = [candidate_names(f.dir_name, f.name) for f in load([corpus]).facts]
     tree = git_transformer(f"HEAD:{root}")
     tree.prefetch(names)  # all destinations at once
     found = 0

@@ -45,8 +45,8 @@ def write_out(text: str, *, json_text: bool = False, escaped: bool = False) -> N
     (``render.terminal.printable``: control characters of every line visible; in JSON
     the same characters as ``\\uXXXX`` escapes, so the document parses to the same
     values); ``escaped``: the renderer escaped every value itself (and may colour its
-    output), so only lone surrogates are made visible. A write error other than a closed pipe (``| head``) is one line on stderr
-    and exit code 2."""
+    output), so only lone surrogates are made visible. A write error other than a
+    closed pipe (``| head``) is one line on stderr and exit code 2."""
     from capcheck.render.terminal import printable
 
     text = surrogates(text) if escaped else printable(text, json_text=json_text)

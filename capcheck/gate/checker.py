@@ -232,13 +232,13 @@ def run_checks(
     selection = selection or Selection()
     modules = list(checks.all_rules() if rules is None else rules)
     active = [m for m in modules if selection.enabled(str(m.CODE))]
-    facts_by_path = {f.path: f for f in loaded.facts}
     names: dict[str, str] = {}
     destinations: dict[str, DestinationRef] = {}
     raw_findings: list[Finding] = []
 
-    for raw in loaded.raw:
-        facts = facts_by_path.get(str(raw.path))
+    # One destination at a time (``Loaded.destinations`` keeps none of them).
+    for item in loaded.destinations():
+        raw, facts = item.raw, item.facts
         db_file = str(raw.path / DB_CONFIG)
         names[raw.dir_name] = facts.name if facts else raw.dir_name
         destinations.setdefault(

@@ -1,26 +1,36 @@
 """JSON documents that remember where everything was.
 
-``json.loads`` (C speed) gives the data; a light regex tokenizer gives, on first
-demand, the line and column of every JSON pointer and every duplicate key. The
-standard parser silently keeps the last of two equal keys, so duplicates are found
-here, by the positional pass, not by the data pass.
+``json.loads`` (C speed) gives the data. Positions are found on demand, for the few
+pointers that evidence and findings name: a walk down the pointer's path that lists
+the members of each container on the way and skips every other value with the C
+scanner (each container is listed once per document). The standard parser silently
+keeps the last of two equal keys, so duplicate keys are looked for (again at C speed)
+only when asked; a document that has some gets the full positional pass, which also
+gives the positions for it.
+
+Like JavaScript's ``JSON.parse``, the loader rejects ``NaN`` and ``Infinity``; an
+integer literal too long for Python's int conversion limit is read as JavaScript
+reads it, as a double (``Infinity`` past the range).
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import json.decoder
+import json.scanner
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from capcheck.model import LoadError, Location
 
 _TOKEN = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)
-  | (?P<str>"(?:[^"\\\n]|\\.)*")
+  | (?P<str>"[^"\\\n]*(?:\\.[^"\\\n]*)*")
   | (?P<punct>[{}\[\]:,])
   | (?P<lit>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)
     """,
@@ -67,6 +77,14 @@ class _Positions:
 
 
 @dataclass
+class _Members:
+    """The direct children of one container: name -> (member offset, value offset)."""
+
+    offsets: dict[str, tuple[int, int]]
+    duplicated: bool = False  # an object that repeats a key
+
+
+@dataclass
 class JsonDocument:
     """A parsed JSON file: its data plus positions computed on first use."""
 
@@ -74,6 +92,10 @@ class JsonDocument:
     text: str
     data: Any
     _positions: _Positions | None = field(default=None, repr=False)
+    _containers: dict[str, _Members] = field(default_factory=dict, repr=False)
+    _has_duplicates: bool | None = field(default=None, repr=False)
+    _found: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    _shown: tuple[Path, str] | None = field(default=None, repr=False)
 
     # -- positions -------------------------------------------------------------
     def _index(self) -> _Positions:
@@ -81,16 +103,35 @@ class JsonDocument:
             self._positions = _scan_positions(self.text)
         return self._positions
 
+    def _offsets(self, ptr: str) -> tuple[int, int] | None:
+        """(member offset, value offset) of ``ptr``, None when it names nothing."""
+        if self._positions is not None:
+            return _full_offsets(self._positions, ptr)
+        if ptr in self._found:
+            return self._found[ptr]
+        found = _walk(self.text, ptr, self._containers)
+        if found is _DUPLICATED:  # first or last of two equal keys: the full pass decides
+            return _full_offsets(self._index(), ptr)
+        assert not isinstance(found, _Duplicated)
+        self._found[ptr] = found
+        return found
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        if self._positions is not None:
+            found = self._positions.line_col(offset)
+            assert found is not None
+            return found
+        return _text_line_col(self.text, offset)
+
     def position(self, ptr: str) -> tuple[int, int] | None:
         """(line, column), 1-based, of the member named by ``ptr`` (its key for an
         object member, its first character for an array item or the root)."""
-        index = self._index()
-        offset = index.members.get(ptr)
-        return index.line_col(index.values.get(ptr) if offset is None else offset)
+        found = self._offsets(ptr)
+        return None if found is None else self._line_col(found[0])
 
     def value_position(self, ptr: str) -> tuple[int, int] | None:
-        index = self._index()
-        return index.line_col(index.values.get(ptr))
+        found = self._offsets(ptr)
+        return None if found is None or found[1] < 0 else self._line_col(found[1])
 
     def location(self, ptr: str, *, fallback_to_parent: bool = True) -> Location:
         """A Location for ``ptr``; when the member does not exist (e.g. a missing key),
@@ -102,14 +143,190 @@ class JsonDocument:
                 break
             probe = probe.rsplit("/", 1)[0]
         line, column = pos if pos else (None, None)
-        return Location(file=str(self.path), line=line, column=column, pointer=ptr)
+        return Location(file=self._file(), line=line, column=column, pointer=ptr)
+
+    def _file(self) -> str:
+        """``str(self.path)``, one string shared by every Location of this document."""
+        shown = self._shown
+        if shown is None or shown[0] is not self.path:
+            shown = self._shown = (self.path, str(self.path))
+        return shown[1]
 
     @property
     def duplicate_keys(self) -> list[DuplicateKey]:
+        if self._has_duplicates is None:
+            self._has_duplicates = _has_duplicate_keys(self.text)
+        if not self._has_duplicates:
+            return []
         return self._index().duplicates
 
     def get(self, ptr: str, default: Any = None) -> Any:
         return resolve_pointer(self.data, ptr, default)
+
+
+def _full_offsets(index: _Positions, ptr: str) -> tuple[int, int] | None:
+    member = index.members.get(ptr)
+    value = index.values.get(ptr)
+    if member is None:
+        return None if value is None else (value, value)
+    return member, -1 if value is None else value
+
+
+# -- the pointer walk -----------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_SCAN: Any = json.scanner.make_scanner(cast(Any, _DECODER))
+_SCAN_JS: Any = None  # the same, reading long integers as JavaScript does (on demand)
+_scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+class _Duplicated:
+    """Marker: the walk met an object that repeats a key."""
+
+
+_DUPLICATED = _Duplicated()
+
+
+def _skip_value(text: str, start: int) -> int:
+    """The offset just after the JSON value that starts at ``start`` (C speed)."""
+    global _SCAN_JS
+    try:
+        return int(_SCAN(text, start)[1])
+    except ValueError:  # an integer past Python's digit limit
+        if _SCAN_JS is None:
+            _SCAN_JS = json.scanner.make_scanner(cast(Any, json.JSONDecoder(parse_int=_js_int)))
+        return int(_SCAN_JS(text, start)[1])
+
+
+# After a value: the separator and the whitespace around it.
+_AFTER = re.compile(r"[ \t\n\r]*,?[ \t\n\r]*")
+# An object key without escapes, its colon and the whitespace up to the value.
+_PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+
+
+def _members(text: str, start: int) -> _Members:
+    """List the direct children of the container at ``start`` (valid JSON)."""
+    offsets: dict[str, tuple[int, int]] = {}
+    duplicated = False
+    after = cast(Callable[[str, int], re.Match[str]], _AFTER.match)  # always matches
+    i = after(text, start + 1).end()  # valid JSON: no comma right after the bracket
+    if text[start] == "[":
+        index = 0
+        while text[i] != "]":
+            offsets[str(index)] = (i, i)
+            index += 1
+            i = after(text, _skip_value(text, i)).end()
+        return _Members(offsets)
+    plain_key = _PLAIN_KEY.match
+    while text[i] != "}":
+        key_start = i
+        found = plain_key(text, i)
+        if found is not None:
+            key, i = found.group(1), found.end()
+        else:  # a key with escapes
+            key, i = _scanstring(text, i + 1)
+            i = _WS.match(text, _WS.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+        if key in offsets:
+            duplicated = True
+        else:
+            offsets[key] = (key_start, i)
+        i = after(text, _skip_value(text, i)).end()
+    return _Members(offsets, duplicated)
+
+
+def _walk(
+    text: str, ptr: str, containers: dict[str, _Members]
+) -> tuple[int, int] | _Duplicated | None:
+    root = len(text) - len(text.lstrip(" \t\n\r"))
+    if ptr == "":
+        return root, root
+    if not ptr.startswith("/"):
+        return None
+    value = root
+    here = ""
+    found: tuple[int, int] | None = None
+    for token in ptr[1:].split("/"):
+        if text[value] not in "{[":
+            return None
+        listing = containers.get(here)
+        if listing is None:
+            listing = containers[here] = _members(text, value)
+        if listing.duplicated:
+            return _DUPLICATED
+        name = _canonical(token, text[value] == "[")
+        found = None if name is None else listing.offsets.get(name)
+        if found is None:
+            return None
+        value = found[1]
+        here = f"{here}/{token}"
+    return found
+
+
+def _canonical(token: str, in_array: bool) -> str | None:
+    """The member name a pointer token names, or None for a token that the full pass
+    would not have written (``/01``, ``~2``): such a pointer names nothing."""
+    if "~" not in token and not in_array:
+        return token
+    if in_array:
+        if token.isascii() and token.isdigit() and str(int(token)) == token:
+            return token
+        return None
+    key = unescape_pointer_token(token)
+    return key if escape_pointer_token(key) == token else None
+
+
+class _HasDuplicate(Exception):
+    pass
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> None:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
+        raise _HasDuplicate
+    return None  # the values are not needed
+
+
+def _has_duplicate_keys(text: str) -> bool:
+    """Whether any object of the (valid) text repeats a key: a parse at C speed."""
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicate_pairs, parse_int=_js_int)
+    except _HasDuplicate:
+        return True
+    return False
+
+
+# -- JavaScript's reading of numbers and constants ----------------------------------------
+
+
+def _js_int(literal: str) -> int | float:
+    """An integer literal as an int; past Python's digit limit, as JavaScript reads it:
+    a double (``Infinity`` past the range)."""
+    try:
+        return int(literal)
+    except ValueError:
+        return float(literal)
+
+
+class _NonFinite(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+_STRICT_JS_INT = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_js_int)
+_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?P<c>NaN|-?Infinity)')
+
+
+def _constant_offset(text: str) -> int | None:
+    for match in _CONSTANT.finditer(text):
+        if match.group("c"):
+            return match.start()
+    return None
 
 
 def resolve_pointer(data: Any, ptr: str, default: Any = None) -> Any:
@@ -159,15 +376,34 @@ def _load_json(path: Path) -> JsonDocument | LoadError:
 
 def parse_json_text(path: Path, text: str) -> JsonDocument | LoadError:
     try:
-        data = json.loads(text)
+        try:
+            data = _STRICT.decode(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer literal past Python's digit limit
+            data = _STRICT_JS_INT.decode(text)
     except json.JSONDecodeError as exc:
         return LoadError(
             Location(str(path), line=exc.lineno, column=exc.colno),
             f"invalid JSON: {exc.msg}",
         )
+    except _NonFinite as exc:
+        offset = _constant_offset(text)
+        line, column = (None, None) if offset is None else _text_line_col(text, offset)
+        return LoadError(
+            Location(str(path), line=line, column=column),
+            f"invalid JSON: {exc.name} is not a JSON value (JavaScript's JSON.parse "
+            "rejects it)",
+        )
     except RecursionError:
         return LoadError(Location(str(path)), "invalid JSON: nested too deeply")
+    except ValueError as exc:
+        return LoadError(Location(str(path)), f"invalid JSON: {exc}")
     return JsonDocument(path=path, text=text, data=data)
+
+
+def _text_line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _scan_positions(text: str) -> _Positions:

@@ -10,9 +10,11 @@ Comments, test files, docs and words like ``records`` do not count.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -131,26 +133,58 @@ def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) 
 
 @dataclass(frozen=True)
 class _Segment:
-    """A stretch of code to search: a whole JS/TS file (comments and non-event strings
-    blanked) or one expression of a CDK v2 workflow, with where it starts in its file."""
+    """A stretch of code to search: a whole JS/TS file or one expression of a CDK v2
+    workflow, with where it starts in its file. Detectors search ``text``, the code with
+    comments and non-event strings blanked, made only for segments whose ``raw`` text
+    holds something a detector needs (blanking keeps every other character in place, so
+    what ``text`` holds outside blanks, ``raw`` holds at the same offsets)."""
 
-    text: str
+    raw: str
     file: str
     patterns: tuple[re.Pattern[str], ...]
     base_line: int = 0
     base_col: int = 0
 
+    @cached_property
+    def text(self) -> str:
+        return strip_js_comments(self.raw)
+
+    @cached_property
+    def gates(self) -> _Gates:
+        return _Gates(self.text)
+
+    @cached_property
+    def raw_lower(self) -> str:
+        return _fold_lower(self.raw)
+
+    @cached_property
+    def searchable(self) -> bool:
+        """Whether any detector but the constant uses can match (see ``_ANY_NEED``)."""
+        return _ANY_NEED.search(self.raw_lower) is not None
+
+
+def _source_files(folder: Path) -> list[tuple[Path, bool]]:
+    """The files of ``folder`` worth scanning, in sorted path order, each with whether it
+    is JS/TS code (else a YAML workflow). Test, fixture and doc folders are pruned before
+    they are walked, and nothing is read here."""
+    found: list[tuple[Path, bool]] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d.lower() not in SKIP_DIRS]
+        base = Path(dirpath)
+        for name in filenames:
+            suffix = os.path.splitext(name)[1].lower()
+            is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(name)
+            if is_code or suffix in YAML_SUFFIXES:
+                path = base / name
+                if path.is_file():
+                    found.append((path, is_code))
+    found.sort()
+    return found
+
 
 def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
     segments: list[_Segment] = []
-    for path in sorted(folder.rglob("*")):
-        rel_parts = path.relative_to(folder).parts
-        if any(part.lower() in SKIP_DIRS for part in rel_parts[:-1]) or not path.is_file():
-            continue
-        suffix = path.suffix.lower()
-        is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(path.name)
-        if not is_code and suffix not in YAML_SUFFIXES:
-            continue
+    for path, is_code in _source_files(folder):
         shown = str(shown_path(path, rebase))
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -175,16 +209,26 @@ def _segment_hits(
     segments: list[_Segment], constants: dict[str, str],
     constant_patterns: tuple[re.Pattern[str], ...],
 ) -> list[CodeHit]:
-    """Every detector over every segment; one piece of evidence per type and line."""
+    """Every detector over every segment; one piece of evidence per type and line.
+
+    Each detector runs only on segments that hold the literal text it cannot match
+    without (see ``_Gates``), so most code is looked at once, not once per pattern."""
     hits: list[CodeHit] = []
     seen: set[tuple[str, str, int | None]] = set()
+    names = _constant_names(constants)
     for seg in segments:
-        found = [
-            *find_hits(seg.text, seg.patterns, seg.file, seg.base_line, seg.base_col),
-            *_constant_hits(seg, constant_patterns, constants),
-        ]
-        for detector in SEGMENT_DETECTORS:
-            found.extend(detector(seg))
+        found: list[CodeHit] = []
+        if seg.searchable:
+            gates = seg.gates
+            patterns = tuple(p for p in seg.patterns if gates.allows(p))
+            found = find_hits(seg.text, patterns, seg.file, seg.base_line, seg.base_col,
+                              gates.finditer)
+        if names is not None and names.search(seg.raw) and names.search(seg.text):
+            found.extend(_constant_hits(seg, constant_patterns, constants))
+        if seg.searchable:
+            for detector in SEGMENT_DETECTORS:
+                if gates.allows(detector):
+                    found.extend(detector(seg))
         for hit in found:
             key = (hit.event_type, hit.location.file, hit.location.line)
             if key not in seen:
@@ -193,9 +237,81 @@ def _segment_hits(
     return hits
 
 
+class _Gates:
+    """Which detectors can match a segment at all, from literal searches of its
+    lower-cased text (each done once, when a detector first asks), and where a
+    pattern's matches can start."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        self.lower = _fold_lower(text)
+        self._memo: dict[str | re.Pattern[str], bool] = {}
+
+    def holds(self, need: str | re.Pattern[str]) -> bool:
+        found = self._memo.get(need)
+        if found is None:
+            if isinstance(need, str):
+                found = need in self.lower
+            else:
+                found = need.search(self.lower) is not None
+            self._memo[need] = found
+        return found
+
+    def allows(self, detector: object) -> bool:
+        return all(self.holds(need) for need in _DETECTOR_NEEDS.get(detector, (_QUOTED_TYPE,)))
+
+    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)``, trying only the positions where a match can start
+        when they are known (``_STARTS``; ASCII text, where lower-casing keeps offsets)."""
+        starts = _STARTS.get(pattern)
+        if starts is None or not self.ascii:
+            return pattern.finditer(self.text)
+        finder, case_sensitive = starts
+        where = self.text if case_sensitive else self.lower
+        return _finditer_at(pattern, self.text, (m.start() for m in finder.finditer(where)))
+
+
+_FOLD = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+
+
+def _fold_lower(text: str) -> str:
+    # Characters that a case-insensitive pattern matches to an ASCII letter
+    # (re.IGNORECASE: 'ſ' ~ 's', 'K' ~ 'k', 'ı'/'İ' ~ 'i') become that letter first.
+    if text.isascii():
+        return text.lower()
+    for char, letter in _FOLD:
+        if char in text:
+            text = text.replace(char, letter)
+    return text.lower()
+
+
+def _finditer_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` yields, given (in order) every position where a
+    match can start: leftmost matches, each searched from the end of the previous one.
+    (The patterns used here never match the empty string.)"""
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
+def _constant_names(constants: dict[str, str]) -> re.Pattern[str] | None:
+    """A search for any constant's name: a segment without one has no constant hits."""
+    if not constants:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(constants, key=len, reverse=True)))
+
+
 def scan_code_text(text: str, file: str = "<code>") -> list[CodeHit]:
     """Event-type handling in one JS/TS source text (all detectors, constants included)."""
-    segments = [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
+    segments = [_Segment(text, file, CODE_PATTERNS)]
     constants = _event_type_constants(segments)
     return _segment_hits(segments, constants, _constant_use_patterns(constants))
 
@@ -212,12 +328,53 @@ def _event_type_constants(segments: list[_Segment]) -> dict[str, str]:
     property `X: 'record'` of an exported config object."""
     found: dict[str, str] = {}
     for seg in segments:
-        for match in _CONSTANT_DEF.finditer(seg.text):
+        if not seg.searchable or not seg.gates.holds(_CONSTANT_TAIL):
+            continue
+        gates = seg.gates
+        matches = (
+            _finditer_at(_CONSTANT_DEF, seg.text, _constant_def_starts(gates.lower))
+            if gates.ascii else _CONSTANT_DEF.finditer(seg.text)
+        )
+        for match in matches:
             name = match.group("var") or match.group("prop")
             if match.group("prop") and not match.group("prop").isupper():
                 continue
             found.setdefault(name, match.group("type").lower())
     return found
+
+
+_SPACE = " \t\n\r\f\v"
+_DECLARATION_WORDS = ("const", "let", "var")
+
+
+def _constant_def_starts(lower: str) -> list[int]:
+    """Every position where a ``_CONSTANT_DEF`` match can start in an ASCII text (given
+    lower-cased), found back from each `= 'record',` / `: 'record',` tail: the name
+    before a `:`, or the `const`/`let`/`var` before `NAME =`."""
+    starts: list[int] = []
+    for tail in _CONSTANT_TAIL.finditer(lower):
+        is_prop = lower[tail.start()] == ":"
+        end = _skip_back(lower, tail.start(), _SPACE)
+        name_chars = "_" if is_prop else "_$"  # a property name here has no `$`
+        start = end
+        while start > 0 and (lower[start - 1].isalnum() or lower[start - 1] in name_chars):
+            start -= 1
+        if is_prop:
+            if start < end:
+                starts.append(start)
+            continue
+        keyword_end = _skip_back(lower, start, _SPACE)
+        if keyword_end < start:
+            for word in _DECLARATION_WORDS:
+                if lower.startswith(word, keyword_end - len(word)):
+                    starts.append(keyword_end - len(word))
+    return sorted(set(starts))
+
+
+def _skip_back(text: str, end: int, chars: str) -> int:
+    while end > 0 and text[end - 1] in chars:
+        end -= 1
+    return end
 
 
 def _constant_use_patterns(constants: dict[str, str]) -> tuple[re.Pattern[str], ...]:
@@ -262,7 +419,7 @@ def _grouped_hits(seg: _Segment) -> list[CodeHit]:
     """Events grouped by their type (`groups = groupBy(inputs, (e) => e.message.type)`),
     then `groups.record` / `groups['record']`: code that takes that group handles it."""
     hits: list[CodeHit] = []
-    for definition in _GROUPED.finditer(seg.text):
+    for definition in seg.gates.finditer(_GROUPED):
         var = re.escape(definition.group("var"))
         use = re.compile(
             rf"(?<![\w$.]){var}\s*(?:\?\.|\.)\s*(?P<type>{_TYPES_ALT})(?![\w$])"
@@ -283,7 +440,7 @@ def _list_hits(seg: _Segment) -> list[CodeHit]:
     """A list made only of event-type names (`['record', 'audiencelist']`) is a list of
     handled types: code that dispatches on it handles each of them."""
     hits: list[CodeHit] = []
-    for match in _ARRAY.finditer(seg.text):
+    for match in seg.gates.finditer(_ARRAY):
         items = [i for i in match.group(1).split(",") if i.strip()]
         typed = [_ITEM.match(i) for i in items]
         if not items or not all(typed):
@@ -301,48 +458,47 @@ def _list_hits(seg: _Segment) -> list[CodeHit]:
 _EVENT_TYPE_SET = frozenset(EVENT_TYPES)
 
 
+# One token of JS/TS that is not code: a line or block comment, or a string literal
+# (an ordinary string ends at its line's end when unterminated; a backslash escapes any
+# character, line breaks included; an unterminated comment or string runs to the end).
+_NOT_CODE = re.compile(
+    r"""
+    //[^\n]*
+  | /\*[\s\S]*?(?:\*/|\Z)
+  | '(?P<s>[^'\\\n]*(?:\\[\s\S]?[^'\\\n]*)*)(?P<se>'|\n|\Z)
+  | "(?P<d>[^"\\\n]*(?:\\[\s\S]?[^"\\\n]*)*)(?P<de>"|\n|\Z)
+  | `(?P<t>[^`\\]*(?:\\[\s\S]?[^`\\]*)*)(?P<te>`|\Z)
+    """,
+    re.VERBOSE,
+)
+_STRING_GROUPS = {"'": ("s", "se"), '"': ("d", "de"), "`": ("t", "te")}
+
+
+def _not_code(match: re.Match[str]) -> str:
+    token = match.group()
+    first = token[0]
+    if first == "/":
+        return " " * len(token) if token[1] == "/" else _blank(token)
+    body_group, end_group = _STRING_GROUPS[first]
+    body = match.group(body_group)
+    if body.lower() not in _EVENT_TYPE_SET:
+        body = _blank(body)
+    return first + body + match.group(end_group)
+
+
 def strip_js_comments(text: str) -> str:
     """Code with comments blanked out and string literals emptied, keeping line numbers
     and columns. A string literal whose whole content is an event type name (``'record'``)
     is kept, since comparing with it is how code branches on the type; any other string
     (``"type === 'record' is described in the docs"``) becomes blanks, so that words inside
     messages never look like code."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        nxt = text[i + 1] if i + 1 < n else ""
-        if ch == "/" and nxt == "/":
-            end = text.find("\n", i)
-            end = n if end == -1 else end
-            out.append(" " * (end - i))
-            i = end
-        elif ch == "/" and nxt == "*":
-            end = text.find("*/", i + 2)
-            end = n if end == -1 else end + 2
-            out.append(_blank(text[i:end]))
-            i = end
-        elif ch in "'\"`":
-            j = i + 1
-            while j < n and text[j] != ch:
-                if text[j] == "\\":
-                    j += 1
-                elif text[j] == "\n" and ch != "`":
-                    break  # unterminated ordinary string: stop at end of line
-                j += 1
-            body = text[i + 1 : j]
-            if body.lower() not in _EVENT_TYPE_SET:
-                body = _blank(body)
-            out.append(ch + body + (text[j] if j < n else ""))
-            i = j + 1
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    return _NOT_CODE.sub(_not_code, text)
 
 
 def _blank(text: str) -> str:
-    return re.sub(r"[^\n]", " ", text)
+    if "\n" not in text:
+        return " " * len(text)
+    return "\n".join(" " * len(part) for part in text.split("\n"))
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -353,10 +509,13 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 def find_hits(
     text: str, patterns: tuple[re.Pattern[str], ...], file: str, base_line: int = 0,
     base_col: int = 0,
+    finditer: Callable[[re.Pattern[str]], Iterable[re.Match[str]]] | None = None,
 ) -> list[CodeHit]:
+    """Matches of ``patterns`` in ``text``, one hit per position of the type name (the
+    first pattern wins); ``finditer(pattern)`` replaces ``pattern.finditer(text)``."""
     hits: dict[tuple[int, str], CodeHit] = {}
     for pattern in patterns:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text) if finditer is None else finditer(pattern):
             line, col = _line_col(text, match.start())
             col = col + base_col if line == 1 else col
             etype = match.group("type").lower()
@@ -375,7 +534,7 @@ _SELECTED = re.compile(rf"\.\s*(?P<type>{_TYPES_ALT})\b", re.IGNORECASE)
 def _selection_hits(seg: _Segment) -> list[CodeHit]:
     """A JSONata selection of several types in a workflow: `$.EventType.([.RECORD, .TRACK])`."""
     hits: list[CodeHit] = []
-    for match in _SELECTION.finditer(seg.text):
+    for match in seg.gates.finditer(_SELECTION):
         line, col = _line_col(seg.text, match.start())
         col = col + seg.base_col if line == 1 else col
         snippet = " ".join(match.group().split())
@@ -389,17 +548,52 @@ def _selection_hits(seg: _Segment) -> list[CodeHit]:
 SEGMENT_DETECTORS: tuple[Callable[[_Segment], list[CodeHit]], ...] = (
     _list_hits, _grouped_hits, _selection_hits,
 )
+# What a detector cannot match without, searched in the segment's lower-cased text (a
+# superset of what the detector itself accepts, so skipping it changes no result). The
+# default for patterns not listed: a quoted event type name (`'record'`, any quote).
+_QUOTED_TYPE = re.compile(rf"""['"`](?:{_TYPES_ALT})['"`]""")
+_CONSTANT_TAIL = re.compile(rf"""[=:]\s*['"`](?:{_TYPES_ALT})['"`]\s*[,;\n}}]""")
+# Every detector needs one of these (contiguous, no blanks inside: so they are searched
+# in the raw text, before any blanking).
+_ANY_NEED = re.compile(
+    rf"""['"`](?:{_TYPES_ALT})['"`]|eventtype|messagetype|event_types|message_types|rudder"""
+    "|groupby"
+)
+_DETECTOR_NEEDS: dict[object, tuple[str | re.Pattern[str], ...]] = {
+    CODE_PATTERNS[0]: (re.compile("eventtype|messagetype|event_types|message_types"),),
+    CODE_PATTERNS[3]: ("case", _QUOTED_TYPE),
+    CODE_PATTERNS[4]: ("literal", _QUOTED_TYPE),
+    CODE_PATTERNS[5]: ("rudder",),
+    YAML_PATTERNS[6]: ("=", _QUOTED_TYPE),
+    YAML_PATTERNS[7]: ("[", _QUOTED_TYPE),
+    _list_hits: (re.compile(rf"""\[\s*['"`](?:{_TYPES_ALT})['"`]"""),),
+    _grouped_hits: ("groupby",),
+    _selection_hits: ("eventtype",),
+}
+
+
+# Where a pattern's matches can start (each begins with one of these words, after a
+# word boundary): (finder, searched in the original text rather than the lower-cased one).
+_STARTS: dict[re.Pattern[str], tuple[re.Pattern[str], bool]] = {
+    CODE_PATTERNS[0]: (re.compile("eventtype|messagetype|event_types|message_types"), False),
+    CODE_PATTERNS[3]: (re.compile("case"), False),
+    CODE_PATTERNS[5]: (re.compile("rudder"), False),
+    _SELECTION: (re.compile("EventType"), True),
+    _GROUPED: (re.compile("const|let|var"), True),
+}
 
 
 def _code_segments(text: str, file: str) -> list[_Segment] | LoadError:
-    return [_Segment(strip_js_comments(text), file, CODE_PATTERNS)]
+    return [_Segment(text, file, CODE_PATTERNS)]
 
 
 def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
     import yaml
 
+    from capcheck.load.yamldoc import compose
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         return LoadError(
@@ -415,7 +609,7 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
         # Block scalars start on the line after the indicator; plain/quoted ones on it.
         base_line = node.start_mark.line + (1 if block else 0)
         base_col = 0 if block else node.start_mark.column
-        segments.append(_Segment(strip_js_comments(value), file, YAML_PATTERNS, base_line,
+        segments.append(_Segment(value, file, YAML_PATTERNS, base_line,
                                  base_col))
     return segments
 

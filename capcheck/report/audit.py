@@ -7,8 +7,8 @@ LoadErrors beside the reports of the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from capcheck import resources
@@ -40,16 +40,74 @@ class InputError(Exception):
 
 
 @dataclass
+class LoadedDestination:
+    """One definition folder as read: its files, and its facts when they could be built."""
+
+    raw: RawDefinition
+    facts: DestinationFacts | None
+
+
 class Loaded:
-    raw: list[RawDefinition] = field(default_factory=list)
-    facts: list[DestinationFacts] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
+    """The definitions under the given paths.
+
+    ``destinations()`` reads them one at a time and keeps none of them, so that memory
+    stays flat in the number of destinations; it can run once. ``raw`` and ``facts``
+    read and keep them all (facts sorted by folder name), for callers that need every
+    destination at once. ``errors`` fills as definitions are read; it is sorted (by file,
+    line, message) once they all have been.
+    """
+
+    def __init__(self, source: Iterator[LoadedDestination] | None = None,
+                 errors: list[LoadError] | None = None) -> None:
+        self._source = source
+        self.errors: list[LoadError] = [] if errors is None else errors
+        self._raw: list[RawDefinition] | None = None if source is not None else []
+        self._facts: list[DestinationFacts] | None = None if source is not None else []
+
+    def destinations(self) -> Iterator[LoadedDestination]:
+        if self._raw is not None:
+            assert self._facts is not None
+            by_path = {f.path: f for f in self._facts}
+            for raw in self._raw:
+                yield LoadedDestination(raw, by_path.get(str(raw.path)))
+            return
+        if self._source is None:
+            raise RuntimeError("these definitions were already read one at a time")
+        source, self._source = self._source, None
+        yield from source
+        sort_errors(self.errors)
+
+    def _keep_all(self) -> None:
+        if self._raw is None:
+            raw: list[RawDefinition] = []
+            facts: list[DestinationFacts] = []
+            for item in self.destinations():
+                raw.append(item.raw)
+                if item.facts is not None:
+                    facts.append(item.facts)
+            facts.sort(key=lambda f: (f.dir_name, f.path))
+            self._raw, self._facts = raw, facts
+
+    @property
+    def raw(self) -> list[RawDefinition]:
+        self._keep_all()
+        assert self._raw is not None
+        return self._raw
+
+    @property
+    def facts(self) -> list[DestinationFacts]:
+        self._keep_all()
+        assert self._facts is not None
+        return self._facts
+
+
+def sort_errors(errors: list[LoadError]) -> None:
+    errors.sort(key=lambda e: (e.location.file, e.location.line or 0, e.message))
 
 
 @dataclass
 class AuditResult:
-    reports: list[Report]
-    facts: list[DestinationFacts]
+    reports: list[Report]  # sorted by folder name, then definition folder
     errors: list[LoadError]  # unusable input, and fields of the wrong shape (kind "field")
 
     @property
@@ -93,7 +151,8 @@ def display_path(path: Path) -> Path:
 def load(
     paths: Iterable[Path] | None, transformer: Path | None = None, portable: bool = False
 ) -> Loaded:
-    """Discover and read every definition under ``paths``, with transformer code facts.
+    """Discover and read every definition under ``paths``, with transformer code facts
+    (read lazily: see ``Loaded``; an unusable ``transformer`` raises InputError now).
 
     Files are named as given (relative to the working directory when below it). With
     ``portable``, names do not depend on the machine at all: definitions are named
@@ -107,14 +166,20 @@ def load(
         if isinstance(resolved, LoadError):
             raise InputError(str(resolved))
         src = resolved
+    errors: list[LoadError] = []
+    return Loaded(_read_all(default_paths(paths), src, portable, errors), errors)
+
+
+def _read_all(
+    roots: list[Path], src: Path | None, portable: bool, errors: list[LoadError]
+) -> Iterator[LoadedDestination]:
     code_rebase: Rebase | None = (src.resolve().parent, Path()) if src and portable else None
     aliases = read_handler_aliases(src) if src is not None else HandlerAliases()
     bundled = None if portable else resources.bundled_rebase()
-    loaded = Loaded()
     seen: set[Path] = set()
-    for root in default_paths(paths):
+    for root in roots:
         found = discover(root)
-        loaded.errors.extend(found.errors)
+        errors.extend(found.errors)
         base = root.resolve().parent
         if root.is_file():
             base = base.parent
@@ -127,23 +192,19 @@ def load(
             if bundled is not None and shown_path(key, bundled) != key:
                 display = shown_path(key, bundled)  # <bundled>/destinations/<name>
             raw = read_definition(folder, display)
-            loaded.raw.append(raw)
-            loaded.errors.extend(raw.errors)
+            errors.extend(raw.errors)
             facts = build_facts(raw)
             if isinstance(facts, LoadError):
-                if facts not in loaded.errors:
-                    loaded.errors.append(facts)
+                if facts not in errors:
+                    errors.append(facts)
+                yield LoadedDestination(raw, None)
                 continue
-            loaded.errors.extend(problem_errors(facts))
+            errors.extend(problem_errors(facts))
             facts.transformer = TransformerFacts(given=src is not None)
             if src is not None:
                 _scan_code(facts, src, aliases, code_rebase)
-                loaded.errors.extend(facts.transformer.code.errors
-                                     if facts.transformer.code else ())
-            loaded.facts.append(facts)
-    loaded.facts.sort(key=lambda f: (f.dir_name, f.path))
-    loaded.errors.sort(key=lambda e: (e.location.file, e.location.line or 0, e.message))
-    return loaded
+                errors.extend(facts.transformer.code.errors if facts.transformer.code else ())
+            yield LoadedDestination(raw, facts)
 
 
 def _scan_code(
@@ -230,5 +291,8 @@ def run_audit(
     ``portable``: machine-independent file names (see ``load``)."""
     capabilities = load_pack(rules).select(variants)
     loaded = load(paths, transformer, portable)
-    reports = [make_report(f, capabilities) for f in loaded.facts]
-    return AuditResult(reports, loaded.facts, loaded.errors)
+    # One destination at a time: its files and facts are dropped once its report is made.
+    reports = [make_report(item.facts, capabilities)
+               for item in loaded.destinations() if item.facts is not None]
+    reports.sort(key=lambda r: (r.destination, r.definition_dir))
+    return AuditResult(reports, loaded.errors)
