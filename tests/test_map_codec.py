@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (JSON templates: %-formatting keeps the braces readable)
 """The orjson fast path writes exactly the bytes of the standard path (issue 11: output equal
 to today's, line for line), for every line: numbers JavaScript reads differently, strings
 orjson refuses, invalid input."""
@@ -46,13 +47,15 @@ def fast(lineno: int, raw: bytes) -> bytes:
 
 def _line(kind: str, value: str) -> bytes:
     if kind == "track":
-        text = ('{"type":"track","userId":"u","event":"E","properties":{"v":%s,"w":[%s]},'
-                '"context":{"timezone":"Asia/Tokyo"}}' % (value, value))
+        text = ('{"type":"track","userId":"u","event":"E","properties":'
+                f'{{"v":{value},"w":[{value}]}},'
+                '"context":{"timezone":"Asia/Tokyo"}}')
     elif kind == "identify":
-        text = ('{"type":"identify","userId":"u","traits":{"age":%s,"revenue":%s,"x":{"y":%s}},'
-                '"context":{"device":{"type":"ios","token":"t"}}}' % (value, value, value))
+        text = ('{"type":"identify","userId":"u","traits":'
+                f'{{"age":{value},"revenue":{value},"x":{{"y":{value}}}}},'
+                '"context":{"device":{"type":"ios","token":"t"}}}')
     else:
-        text = '{"type":"alias","userId":%s,"previousId":%s}' % (value, value)
+        text = f'{{"type":"alias","userId":{value},"previousId":{value}}}'
     return text.encode("utf-8", "surrogatepass") + b"\n"
 
 

@@ -136,9 +136,9 @@ def test_huge_integer_literal_follows_javascript(
     big = "9" * digits
     events = tmp_path / "events.jsonl"
     events.write_text(
-        '{"type":"track","userId":"u","event":"e","properties":{"n":%s,"m":-%s}}\n'
-        '{"type":"identify","userId":"u","traits":{"age":%s,"revenue":"%s"}}\n'
-        '{"type":"alias","userId":"a","previousId":"b"}\n' % (big, big, big, big)
+        f'{{"type":"track","userId":"u","event":"e","properties":{{"n":{big},"m":-{big}}}}}\n'
+        f'{{"type":"identify","userId":"u","traits":{{"age":{big},"revenue":"{big}"}}}}\n'
+        '{"type":"alias","userId":"a","previousId":"b"}\n'
     )
     code, records, err = run_map(capsys, str(events), "--config", str(CONFIG), "--now", NOW)
     assert code == exitcodes.OK, err

@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (JSON templates: %-formatting keeps the braces readable)
 """`capcheck map --jobs N` (issue 14): the same bytes as one job, in input order, with
 bounded memory, and a clean stop on Ctrl-C and on a broken pipe."""
 

@@ -277,7 +277,7 @@ def _csv_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
             except csv.Error as exc:
                 yield lineno, f"bad CSV: {exc}"
                 continue
-            row: dict[Any, Any] = dict(zip(header, values))
+            row: dict[Any, Any] = dict(zip(header, values, strict=False))
             if len(values) > width:  # as csv.DictReader: extra cells under None
                 row[None] = values[width:]
             elif len(values) < width:

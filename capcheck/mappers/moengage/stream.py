@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from capcheck.mappers.moengage import jsvalues as js
 
+_orjson: Any
 try:  # a runtime dependency; the standard library alone gives the same bytes, slower
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised where orjson is not installed
@@ -379,7 +380,7 @@ def map_lines(
     """A chunk of event lines -> their JSONL output and counts (one call per chunk)."""
     mapper = mapper or make_mapper(now)
     counts = Counts()
-    out = []
+    out: list[bytes] = []
     append = out.append
     tally = counts.tally
     output = _decoder().output
