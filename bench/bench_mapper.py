@@ -295,6 +295,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--spark", action="store_true",
                         help="also Spark local[2] against --jobs 2 (needs capcheck[spark])")
+    parser.add_argument("--spark-rows", type=int, default=100_000,
+                        help="rows for the Spark / --jobs 2 figure")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="N for the --jobs N figure (default: CPUs)")
     args = parser.parse_args()
@@ -320,7 +322,7 @@ def main() -> None:
     print(f"capcheck map end to end, --jobs {args.jobs}: {_best(many)}  "
           f"speed-up {best_many / best_one:.2f}x, {best_many / NODE_REFERENCE:.2f}x Node")
     if args.spark:
-        n_rows = 5_000 if args.quick else 100_000
+        n_rows = 5_000 if args.quick else args.spark_rows
         jobs_rate, spark_all, spark_run = bench_spark(n_rows)
         print(f"{n_rows:,} warehouse rows: --rows --jobs 2 {jobs_rate:,.0f} rows/s; Spark "
               f"local[2] {spark_all:,.0f} rows/s with session start-up, {spark_run:,.0f} "

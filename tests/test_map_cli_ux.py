@@ -139,6 +139,9 @@ def test_output_file_is_written_atomically(
                                  str(target))
     assert code == exitcodes.OK and records == []
     assert len(target.read_text().splitlines()) == 3
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     # A run that stops with a usage error leaves the previous file whole, and no temp file.
     code, _, err = run_map(capsys, str(events), "--output", str(target))
     assert code == exitcodes.USAGE

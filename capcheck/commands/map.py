@@ -257,6 +257,9 @@ class Sink:
             )
         except OSError as exc:
             raise UsageProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
         self.stream = os.fdopen(fd, "wb")
 
     def commit(self) -> None:
