@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.errors import MappingError
 
 _orjson: Any
 try:  # a runtime dependency; the standard library alone gives the same bytes, slower
@@ -120,8 +121,6 @@ def map_event(
     mapper: Mapper, lineno: int, event: Any, default_config: dict[str, Any] | None
 ) -> Record:
     """The output record for one decoded input value."""
-    from capcheck.mappers.moengage.errors import MappingError
-
     message, config = event, default_config
     if isinstance(event, dict) and "message" in event and "type" not in event:
         message = event["message"]
@@ -183,27 +182,25 @@ def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
 _DIGITS = b"0123456789"
 # Exponents: digits deleted, "," and "[" read as ":", so "1.5e-7" after ":" reads ":.e".
 _EXP_TABLE = bytes.maketrans(b",[", b"::")
-_EXP_MARKS = (b":e", b":-e", b":.e", b":-.e")
 # Long digit runs: digits as "D".
 _LONG_TABLE = bytes.maketrans(_DIGITS, b"DDDDDDDDDD")
 _LONG = b"D" * 16
-_INTEGRAL_MARKS = (b".0,", b".0}", b".0]")
-_SMALL_MARKS = tuple(
-    lead + sign + b"0.0000" for lead in (b":", b",", b"[") for sign in (b"", b"-")
-)
 _DEEP = 200  # brackets: deeper lines take the standard path (orjson nests to 1,024)
 
 
 def _orjson_float_differs(out: bytes) -> bool:
     """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms
-    ("1e-7", "1e+22" where repr writes "1e-07"), and [1e-5, 1e-4) positionally
+    ("1e-7", "1e+22" where repr writes "1e-07", "1e+22"), and [1e-5, 1e-4) positionally
     ("0.00001" where repr writes "1e-05"). In orjson's compact output a number follows
     ":", "," or "["."""
     if b"e-" in out or b"e+" in out:
         marks = out.translate(_EXP_TABLE, _DIGITS)
-        if any(mark in marks for mark in _EXP_MARKS):
+        if b":e" in marks or b":-e" in marks or b":.e" in marks or b":-.e" in marks:
             return True
-    return b"0.0000" in out and any(mark in out for mark in _SMALL_MARKS)
+    if b"0.0000" in out:
+        return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
+                or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
+    return False
 
 
 def _js_numbers_differ(out: bytes) -> bool:
@@ -212,7 +209,7 @@ def _js_numbers_differ(out: bytes) -> bool:
     type, so it is 1), 16 and more digits (beyond 2**53: JavaScript rounds to a double),
     or an exponent (from an exponent literal, or a float from 1e16 that is an integer).
     False alarms (the same bytes inside a string) only cost the standard path."""
-    if b".0" in out and any(mark in out for mark in _INTEGRAL_MARKS):
+    if b".0" in out and (b".0," in out or b".0}" in out or b".0]" in out):
         return True
     if _orjson_float_differs(out):
         return True
