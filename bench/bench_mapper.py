@@ -1,14 +1,22 @@
 """Throughput and memory of the bundled MoEngage mapper.
 
-Prints events/s for the mapper alone (``transform`` on parsed events) and for the CLI path
-end to end (JSON parse, map, JSON serialise), then streams 1,000,000 events through
-``python -m capcheck map moengage`` and reports its wall time and peak RSS.
+Prints, on the same generated events:
 
-    python bench/bench_mapper.py [--events 1000000] [--repeat 3] [--quick]
+- the Python floor: JSON parse + dump only (orjson and the standard library), no mapping;
+- the mapper alone (``transform`` on parsed events) and the CLI path in-process;
+- ``capcheck map moengage`` end to end as a subprocess (JSONL file in, JSONL out) on
+  50,000 valid events, against the Node reference (~13,000 events/s with JSON parse +
+  stringify on these machines) and the floor;
+- ``--jobs 1`` against ``--jobs N`` (N = CPUs) on the same file, and the speed-up;
+- with ``--spark``: Spark ``local[2]`` (capcheck.mappers.moengage.spark.map_rows) beside
+  ``--rows --jobs 2`` on the same warehouse rows, rows/s;
+- peak RSS of a long ``--events`` stream.
 
-Input is generated on the fly into a temporary file and deleted afterwards. Reference
-(production JavaScript, same machine class): ~17,000 events/s/core transform only,
-~13,000 events/s with JSON parse/serialise.
+    python bench/bench_mapper.py [--events 1000000] [--repeat 3] [--quick] [--spark]
+
+Input is generated into a temporary folder and deleted afterwards. Reference (production
+JavaScript, same machine class): ~17,000 events/s/core transform only, ~13,000 events/s
+with JSON parse/serialise.
 """
 
 from __future__ import annotations
@@ -27,11 +35,11 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from capcheck.commands import map as map_command
-from capcheck.mappers.moengage import transform
+from capcheck.mappers.moengage import stream, transform
 
 CONFIG = {"apiId": "bench-app", "apiKey": "bench-key", "region": "EU"}
 NOW = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+NODE_REFERENCE = 13_000  # upstream transform + JSON parse/stringify, events/s, these machines
 ZONES = ["Asia/Kolkata", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Wrong/Zone"]
 
 
@@ -95,16 +103,131 @@ def bench_mapper(n: int) -> float:
 
 def bench_cli_in_process(n: int) -> float:
     data = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events(n)).encode()
-    counts = map_command.Counts()
-    mapper = map_command.make_mapper(NOW)
+    counts = stream.Counts()
+    mapper = stream.make_mapper(NOW)
     sink = io.BytesIO()
     start = time.perf_counter()
-    map_command.write_records(
-        map_command.event_records(io.BytesIO(data), mapper, CONFIG, counts), sink
-    )
+    for out in stream.event_outputs(stream.iter_lines(io.BytesIO(data)), mapper, CONFIG,
+                                    counts):
+        sink.write(out)
     elapsed = time.perf_counter() - start
     assert counts.failed == 0, counts.summary()
     return n / elapsed
+
+
+def bench_floor(n: int) -> tuple[float, float]:
+    """(orjson, standard library) events/s for parse + dump only, on the same lines."""
+    lines = [json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in events(n)]
+    rates = []
+    try:
+        import orjson
+
+        start = time.perf_counter()
+        for line in lines:
+            orjson.dumps(orjson.loads(line))
+        rates.append(n / (time.perf_counter() - start))
+    except ImportError:
+        rates.append(float("nan"))
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    start = time.perf_counter()
+    for line in lines:
+        dumps(json.loads(line)).encode()
+    rates.append(n / (time.perf_counter() - start))
+    return rates[0], rates[1]
+
+
+def _write_events(path: str, n: int) -> None:
+    with open(path, "w") as fh:
+        for event in events(n):
+            fh.write(json.dumps(event, separators=(",", ":")) + "\n")
+
+
+def _cli(argv: list[str]) -> float:
+    """Wall seconds of one ``python -m capcheck`` run (output to /dev/null)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as devnull:
+        proc = subprocess.run([sys.executable, "-m", "capcheck", *argv], stdout=devnull,
+                              stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"CLI failed: {proc.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def bench_end_to_end(n: int, repeat: int, jobs: int) -> tuple[list[float], list[float]]:
+    """events/s of `capcheck map` on n events: --jobs 1 and --jobs N, alternating runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "events.jsonl")
+        config = os.path.join(tmp, "config.json")
+        with open(config, "w") as fh:
+            json.dump(CONFIG, fh)
+        _write_events(path, n)
+        base = ["map", "moengage", path, "--config", config, "--now", "2024-03-01T12:00:00Z"]
+        one, many = [], []
+        for _ in range(repeat):
+            one.append(n / _cli(base))
+            many.append(n / _cli([*base, "--jobs", str(jobs)]))
+        return one, many
+
+
+ROW_COLUMNS = """user_id: customer_id
+event: event_name
+timestamp: updated_at
+fields:
+  email: email
+  signup_age: {name: age, type: int}
+  paid: {name: is_paid, type: bool}
+  score: {type: float}
+  plan: plan
+"""
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(5)
+    return [
+        {"id": i, "customer_id": f"c{i}", "email": f"u{i}@example.com",
+         "signup_age": str(rng.randrange(18, 90)), "paid": rng.choice(["yes", "no"]),
+         "score": f"{rng.uniform(0, 100):.2f}", "plan": rng.choice(["free", "pro"]),
+         "updated_at": "2024-03-01T00:00:00Z", "event_name": "Plan Changed"}
+        for i in range(n)
+    ]
+
+
+def bench_spark(n: int) -> tuple[float, float, float]:
+    """(rows/s --rows --jobs 2, rows/s Spark local[2] incl. start-up, excl. start-up)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql import SparkSession
+
+    from capcheck.mappers.moengage.spark import map_rows
+
+    rows = _rows(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl = os.path.join(tmp, "rows.jsonl")
+        with open(jsonl, "w") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in rows)
+        parquet = os.path.join(tmp, "rows.parquet")
+        pq.write_table(pa.Table.from_pylist(rows), parquet)
+        columns = os.path.join(tmp, "columns.yaml")
+        with open(columns, "w") as fh:
+            fh.write(ROW_COLUMNS)
+        config = os.path.join(tmp, "config.json")
+        with open(config, "w") as fh:
+            json.dump(CONFIG, fh)
+        jobs_rate = n / _cli(["map", "moengage", "--rows", jsonl, "--as", "track",
+                              "--columns", columns, "--config", config, "--jobs", "2"])
+        start = time.perf_counter()
+        spark = (SparkSession.builder.master("local[2]").appName("capcheck-bench")
+                 .config("spark.ui.enabled", "false").getOrCreate())
+        ready = time.perf_counter()
+        out_dir = os.path.join(tmp, "requests")
+        # One partition per core, as a table of many files would give.
+        df = spark.read.parquet(parquet).repartition(spark.sparkContext.defaultParallelism)
+        map_rows(df, columns, "track", config=CONFIG, now=NOW, id_column="id") \
+            .write.mode("overwrite").parquet(out_dir)
+        done = time.perf_counter()
+        spark.stop()
+    return jobs_rate, n / (done - start), n / (done - ready)
 
 
 def bench_cli_subprocess(n: int) -> tuple[float, float, float]:
@@ -171,6 +294,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each in-process figure; the best is reported")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--spark", action="store_true",
+                        help="also Spark local[2] against --jobs 2 (needs capcheck[spark])")
+    parser.add_argument("--spark-rows", type=int, default=None,
+                        help="rows for the Spark / --jobs 2 figure (default 100,000; quick 5,000)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
+                        help="N for the --jobs N figure (default: CPUs)")
     args = parser.parse_args()
     n_inproc = 5_000 if args.quick else 50_000
     total = 5_000 if args.quick else args.events
@@ -182,6 +311,23 @@ def main() -> None:
           f"{_best([bench_cli_in_process(n_inproc) for _ in range(repeat)])}")
     print(f"CLI subprocess, {total:,} events ({size:,.0f} MiB JSONL): {rate:,.0f} events/s "
           f"(incl. start-up), peak RSS {peak:,.1f} MiB")
+    fast, std = bench_floor(n_inproc)
+    print(f"Python floor (parse + dump only): orjson {fast:,.0f} events/s, "
+          f"stdlib json {std:,.0f} events/s")
+    n_e2e = 5_000 if args.quick else 50_000
+    one, many = bench_end_to_end(n_e2e, repeat, args.jobs)
+    best_one, best_many = max(one), max(many)
+    print(f"capcheck map end to end, {n_e2e:,} events, --jobs 1: {_best(one)}")
+    print(f"  = {best_one / NODE_REFERENCE:.2f}x the Node reference ({NODE_REFERENCE:,} "
+          f"events/s), {best_one / fast:.2f}x the orjson floor")
+    print(f"capcheck map end to end, --jobs {args.jobs}: {_best(many)}  "
+          f"speed-up {best_many / best_one:.2f}x, {best_many / NODE_REFERENCE:.2f}x Node")
+    if args.spark:
+        n_rows = args.spark_rows or (5_000 if args.quick else 100_000)
+        jobs_rate, spark_all, spark_run = bench_spark(n_rows)
+        print(f"{n_rows:,} warehouse rows: --rows --jobs 2 {jobs_rate:,.0f} rows/s; Spark "
+              f"local[2] {spark_all:,.0f} rows/s with session start-up, {spark_run:,.0f} "
+              "rows/s without")
     print(f"after : {_load()}  (a shared machine: compare figures taken at a similar load)")
 
 

@@ -32,7 +32,7 @@ def test_events_file_one_record_per_line(capsys: pytest.CaptureFixture[str]) -> 
     lines = (FIX / "events.jsonl").read_text().splitlines()
     assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
     assert code == exitcodes.FINDINGS
-    assert err.strip() == "capcheck map: 6 events, 4 ok, 2 failed, 1 blank lines skipped"
+    assert err.strip() == "capcheck: 6 events, 4 ok, 2 failed, 1 blank line skipped"
     identify, track, blank, alias_bad, bad_json, pair, device = records
     assert identify["statusCode"] == 200
     request = identify["output"][0]
@@ -59,15 +59,17 @@ def test_all_ok_exits_zero_and_stdin(monkeypatch: pytest.MonkeyPatch,
     assert code == exitcodes.OK
     assert records[0]["output"][0]["body"]["JSON"] == {
         "merge_data": [{"retained_user": "a", "merged_user": "b"}]}
-    assert "1 events, 1 ok, 0 failed" in err
+    assert "capcheck: 1 event, 1 ok, 0 failed" in err
 
 
-def test_no_config_is_a_per_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_config_is_one_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: the first line has no destination.Config and no --config: exit 2, once."""
     path = tmp_path / "e.jsonl"
-    path.write_text('{"type":"track","userId":"u","event":"e"}\n')
-    code, records, _ = run_main(capsys, str(path))
-    assert code == exitcodes.FINDINGS
-    assert "no destination Config" in records[0]["error"]
+    path.write_text('{"type":"track","userId":"u","event":"e"}\n' * 3)
+    code, records, err = run_main(capsys, str(path))
+    assert code == exitcodes.USAGE
+    assert records == []
+    assert err.count("\n") == 1 and f"{path}:1: no destination Config" in err
 
 
 @pytest.mark.parametrize(
@@ -124,7 +126,8 @@ def test_rows_jsonl_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert records[0]["output"][0]["body"]["JSON"]["customer_id"] == "7"
     assert action == {"action": "Paid", "attributes": {"age": 3, "score": 2.5}}
     assert records[1] == {"line": 2, "skipped": "blank line"}
-    assert records[2]["error"] == 'Missing required value from "event"'
+    assert records[2]["error"].startswith('Missing required value from "event": ')
+    assert "'event_name' is empty in this row" in records[2]["error"]
     assert code == exitcodes.FINDINGS
 
 
@@ -153,7 +156,7 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert records[3]["error"] == "Event type is required"
     assert records[4]["output"][0]["body"]["JSON"]["attributes"] == {"x": "ü🎉"}
     assert records[4]["output"][0]["userId"] == "a"
-    assert proc.stderr.strip() == "capcheck map: 4 events, 2 ok, 2 failed, 1 blank lines skipped"
+    assert proc.stderr.strip() == "capcheck: 4 events, 2 ok, 2 failed, 1 blank line skipped"
 
 
 # ---------------------------------------------------------------- fast decode / encode paths
@@ -178,7 +181,7 @@ LINES = [
 
 @pytest.mark.parametrize("text", LINES)
 def test_line_decoder_matches_json_decoder(text: str) -> None:
-    from capcheck.commands.map import _line_decoder
+    from capcheck.mappers.moengage.stream import _line_decoder
 
     decoder = _js_decoder()
     fast = _line_decoder(decoder)
@@ -202,7 +205,7 @@ def test_line_decoder_matches_json_decoder(text: str) -> None:
     {"line": 4, "statusCode": 200, "output": [{"n": 10**30, "t": True, "f": -0.0, "e": {}}]},
 ])
 def test_encode_record_is_json_stringify_like(record: dict[str, Any]) -> None:
-    from capcheck.commands.map import _sanitize, encode_record
+    from capcheck.mappers.moengage.stream import _sanitize, encode_record
 
     expected_record = _sanitize(record)
     try:

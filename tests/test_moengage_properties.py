@@ -103,4 +103,4 @@ def test_cli_one_output_line_per_input_line(lines: list[str], monkeypatch: pytes
     records = [json.loads(line) for line in out.split("\n") if line]
     assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
     assert code in (0, 1)
-    assert err.startswith("capcheck map: ")
+    assert err.startswith("capcheck: ")

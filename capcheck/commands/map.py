@@ -12,8 +12,17 @@ in input order, exactly one line per input line:
 - ``{"line": N, "skipped": "blank line"}`` — an empty or whitespace-only line (not an
   event, not a failure).
 
-Counts go to stderr. Exit status: 0 all events mapped, 1 some failed, 2 usage error or an
+Lines end at LF, CRLF or a lone CR. Counts go to stderr (and, on a terminal, progress for
+runs over about 2 s). Exit status: 0 all events mapped, 1 some failed, 2 usage error or an
 unreadable input/config file. Memory stays constant: input is read line by line.
+
+Config rule: without ``--config``, the first non-blank line must carry its own
+``destination.Config`` (a ``{message, destination}`` pair), or the run stops with one usage
+error (exit 2) instead of failing every line; rows never carry one, so ``--rows`` needs
+``--config``.
+
+``--jobs N`` maps chunks of lines in N processes (``0``/``auto``: one per CPU) and writes
+the same bytes as one job (see capcheck.mappers.moengage.parallel).
 
 Rows mode (``--rows FILE.csv|FILE.jsonl --as identify|track --columns MAPPING.yaml``) turns
 each row into an event first (see capcheck.mappers.moengage.rows); ``line`` is the row's
@@ -24,9 +33,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,18 +48,32 @@ from capcheck import exitcodes
 NAME = "map"
 HELP = "map events to MoEngage Data API requests"
 MAPPERS = ("moengage",)
-NO_CONFIG = "no destination Config: pass --config or a {message, destination} line"
+PROGRESS_AFTER = 2.0  # seconds before progress shows on a terminal
+PROGRESS_EVERY = 0.5
 
 
 class UsageProblem(Exception):
     """One-line error, exit 2."""
 
 
+def _jobs(text: str) -> int:
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of jobs, 0 or auto") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of jobs, 0 or auto")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Map RudderStack-style events (JSONL) to the MoEngage Data API requests the "
         "production destination sends. One output line per input line; blank lines give "
-        '{"line": N, "skipped": "blank line"}. Exit 0 all mapped, 1 some failed, 2 usage.'
+        '{"line": N, "skipped": "blank line"}. Without --config, the first line must carry '
+        "its own destination.Config. Exit 0 all mapped, 1 some failed, 2 usage."
     )
     parser.add_argument("mapper", choices=MAPPERS, help="the destination mapper")
     parser.add_argument(
@@ -55,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE",
-        help="JSON or YAML destination Config (apiId, apiKey, region, useObjectData)",
+        help="JSON or YAML destination Config (apiId, apiKey, region, useObjectData); "
+        "needed unless the lines carry their own destination.Config",
     )
     parser.add_argument(
         "--now", metavar="ISO",
@@ -72,6 +100,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--columns", type=Path, metavar="MAPPING.yaml",
         help="with --rows: the column mapping (user id, event name, fields, type hints)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE",
+        help="write the JSONL output to FILE (replaced atomically) instead of stdout",
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=_jobs, default=1, metavar="N",
+        help="worker processes (default 1; 0 or auto: one per CPU); same output, same order",
     )
 
 
@@ -127,254 +163,250 @@ def open_input(name: str | None) -> IO[bytes]:
         raise UsageProblem(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
+def require_config(lines: Iterable[bytes], where: str) -> Iterator[bytes]:
+    """``lines`` unchanged, after checking the config rule on the first non-blank line.
+
+    Without --config the first line that is not blank must carry its own
+    ``destination.Config``; a line that is not JSON is left to its own error record.
+    """
+    from capcheck.mappers.moengage.stream import EventDecoder, has_own_config
+
+    it = iter(lines)
+    seen: list[bytes] = []
+    decoder = EventDecoder()
+    for lineno, raw in enumerate(it, 1):
+        seen.append(raw)
+        if not raw.strip():
+            continue
+        try:
+            value = decoder.value(raw)
+        except ValueError:
+            break
+        if not has_own_config(value):
+            raise UsageProblem(
+                f"{where}:{lineno}: no destination Config: pass --config FILE, or give "
+                "every line as {\"message\": ..., \"destination\": {\"Config\": ...}}"
+            )
+        break
+    return chain(seen, it)
+
+
 # ---------------------------------------------------------------------------- output
 
 
-def _sanitize(value: Any) -> Any:
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {k: _sanitize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sanitize(v) for v in value]
-    return value
-
-
-_dumps_fast = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False
-).encode
-_dumps_ascii = json.JSONEncoder(
-    ensure_ascii=True, separators=(",", ":"), allow_nan=False
-).encode
-
-
-def _one_shot_encoder() -> Callable[[Any], str]:
-    """``_dumps_fast`` as one call into the C encoder.
-
-    ``JSONEncoder.encode`` builds a new C encoder on every call and, with check_circular,
-    tracks every container in a dict. Records are built from parsed JSON and the mapper's
-    own fresh objects, so they hold no cycles; everything else (separators, float repr,
-    allow_nan=False, ``default`` for unknown types) is the same encoder.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    basestring = getattr(json.encoder, "c_encode_basestring", None)
-    if make is None or basestring is None:  # no C accelerator (e.g. PyPy)
-        return _dumps_fast
-    encoder = make(
-        None, json.JSONEncoder().default, basestring, None, ":", ",", False, False, False
-    )
-
-    def dumps(record: Any) -> str:
-        return "".join(encoder(record, 0))
-
-    return dumps
-
-
-_dumps_record = _one_shot_encoder()
-def encode_record(record: dict[str, Any]) -> bytes:
-    """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
-    try:
-        text = _dumps_record(record)
-    except ValueError:
-        record = _sanitize(record)
-        text = _dumps_fast(record)
-    try:
-        return (text + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: escape them like JSON.stringify does
-        return _dumps_ascii(record).encode("ascii") + b"\n"
-
-
-# ---------------------------------------------------------------------------- mapping
-
-
-class Counts:
-    def __init__(self) -> None:
-        self.ok = 0
-        self.failed = 0
-        self.blank = 0
-
-    def tally(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Count a mapped event's record as ok or failed; returns it."""
-        if "error" in record:
-            self.failed += 1
-        else:
-            self.ok += 1
-        return record
-
-    def summary(self) -> str:
-        text = f"capcheck map: {self.ok + self.failed} events, {self.ok} ok, {self.failed} failed"
-        if self.blank:
-            text += f", {self.blank} blank lines skipped"
+def clean(text: str) -> str:
+    """``text`` with control characters escaped, safe to print on a terminal or CI log."""
+    if text.isprintable():
         return text
-
-
-Mapper = Callable[[Any, Any], list[dict[str, Any]]]
-
-
-def make_mapper(now: datetime | None) -> Mapper:
-    from capcheck.mappers.moengage.service import service_user_id
-    from capcheck.mappers.moengage.transform import resolve_now, run
-
-    instant = resolve_now(now)
-
-    def mapper(message: Any, config: Any) -> list[dict[str, Any]]:
-        return [service_user_id(r) for r in run(message, config, instant)]
-
-    return mapper
-
-
-def map_event(
-    mapper: Mapper, lineno: int, event: Any, default_config: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The output record for one decoded input value."""
-    from capcheck.mappers.moengage.errors import MappingError
-
-    message, config = event, default_config
-    if isinstance(event, dict) and "message" in event and "type" not in event:
-        message = event["message"]
-        destination = event.get("destination")
-        if isinstance(destination, dict) and "Config" in destination:
-            config = destination["Config"]
-    if config is None:
-        return {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
-    try:
-        output = mapper(message, config)
-    except MappingError as exc:
-        return {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
-    except RecursionError:
-        return {"line": lineno, "statusCode": 500, "error": "Maximum call stack size exceeded"}
-    return {"line": lineno, "statusCode": 200, "output": output}
-
-
-def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
-    """``decoder.decode`` for a line that starts with "{" (no leading whitespace).
-
-    The same C scanner call as ``JSONDecoder.decode`` without its two regex matches, and at
-    the same call depth (``decode_line`` and ``scan`` stand where ``decode`` and
-    ``raw_decode`` stood), so even the nesting at which a line hits the recursion limit is
-    unchanged. Errors are the ones ``decode`` raises.
-    """
-    scan_once = decoder.scan_once  # type: ignore[attr-defined]
-    whitespace = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
-
-    def scan(text: str) -> tuple[Any, int]:
-        return scan_once(text, 0)  # type: ignore[no-any-return]
-
-    def decode_line(text: str) -> Any:
-        try:
-            obj, end = scan(text)
-        except StopIteration as err:
-            raise json.JSONDecodeError("Expecting value", text, err.value) from None
-        size = len(text)
-        if end != size and not (end == size - 1 and text[end] == "\n"):
-            end = whitespace(text, end).end()
-            if end != size:
-                raise json.JSONDecodeError("Extra data", text, end)
-        return obj
-
-    return decode_line
-
-
-def event_records(
-    lines: Iterable[bytes], mapper: Mapper, config: dict[str, Any] | None, counts: Counts
-) -> Iterator[dict[str, Any]]:
-    from capcheck.mappers.moengage import jsvalues as js
-
-    decoder = json.JSONDecoder(
-        parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text
     )
-    decode = decoder.decode
-    decode_object = _line_decoder(decoder)
-    for lineno, raw in enumerate(lines, 1):
+
+
+class Progress:
+    """Events done, failed and the rate on stderr, for long runs on a terminal only."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            counts.failed += 1
-            yield {"line": lineno, "statusCode": 400, "error": "invalid UTF-8"}
-            continue
-        if lineno == 1 and text.startswith("\ufeff"):
-            text = text[1:]
-        usual = text[:1] == "{"  # not blank, no leading whitespace
-        if not usual and not text.strip(js.JS_WHITESPACE):
-            counts.blank += 1
-            yield {"line": lineno, "skipped": "blank line"}
-            continue
+            self.enabled = stream.isatty()
+        except (AttributeError, ValueError):
+            self.enabled = False
+        self.start = time.monotonic()
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, counts: Any) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        elapsed = now - self.start
+        if elapsed < PROGRESS_AFTER or now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        rate = counts.events / elapsed if elapsed > 0 else 0.0
+        self.stream.write(
+            f"\rcapcheck: {counts.events:,} done, {counts.failed:,} failed, "
+            f"{rate:,.0f} events/s\x1b[K"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+class Sink:
+    """stdout, or FILE written atomically: a temporary file in the same folder, renamed
+    into place when the run completes (removed if it does not)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        if path is None:
+            self.stream: IO[bytes] = sys.stdout.buffer
+            return
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise UsageProblem(f"-o {path}: is a folder, not a file")
         try:
-            event = decode_object(text) if usual else decode(text)
-        except (ValueError, RecursionError) as exc:
-            counts.failed += 1
-            yield {"line": lineno, "statusCode": 400, "error": f"invalid JSON: {exc}"}
-            continue
-        yield counts.tally(map_event(mapper, lineno, event, config))
+            fd, self.tmp = tempfile.mkstemp(
+                dir=folder, prefix=f".{path.name}.", suffix=".tmp"
+            )
+        except OSError as exc:
+            raise UsageProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        self.stream = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        self.stream.flush()
+        if self.tmp is not None and self.path is not None:
+            self.stream.close()
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+
+    def abort(self) -> None:
+        if self.tmp is not None:
+            try:
+                self.stream.close()
+            finally:
+                try:
+                    os.unlink(self.tmp)
+                except OSError:
+                    pass
+                self.tmp = None
 
 
-def row_records(
-    path: Path, kind: str, columns_path: Path, mapper: Mapper, config: dict[str, Any] | None,
-    counts: Counts,
-) -> Iterator[dict[str, Any]]:
-    from capcheck.mappers.moengage.rows import RowValueError, iter_rows, load_columns, row_to_event
-
-    columns = load_columns(columns_path)
-    for lineno, row in iter_rows(path, columns):
-        if row is None:
-            counts.blank += 1
-            yield {"line": lineno, "skipped": "blank line"}
-            continue
-        if isinstance(row, str):
-            counts.failed += 1
-            yield {"line": lineno, "statusCode": 400, "error": row}
-            continue
-        try:
-            event = row_to_event(row, columns, kind)
-        except RowValueError as exc:
-            counts.failed += 1
-            yield {"line": lineno, "statusCode": 400, "error": str(exc)}
-            continue
-        yield counts.tally(map_event(mapper, lineno, event, config))
+# ---------------------------------------------------------------------------- running
 
 
-def write_records(records: Iterable[dict[str, Any]], out: IO[bytes]) -> None:
+def _stream(outputs: Iterable[bytes], out: IO[bytes], counts: Any, progress: Progress) -> None:
     write = out.write
-    for record in records:
-        write(encode_record(record))
+    for i, data in enumerate(outputs, 1):
+        write(data)
+        if not i % 1000:
+            progress(counts)
     out.flush()
+
+
+def _run_events(
+    args: argparse.Namespace, now: datetime | None, config: dict[str, Any] | None,
+    jobs: int, sink: Sink, counts: Any, progress: Progress,
+) -> None:
+    from capcheck.mappers.moengage.stream import event_outputs, iter_lines, make_mapper
+
+    stream = open_input(args.input)
+    try:
+        if stream is sys.stdin.buffer:
+            try:
+                interactive = sys.stdin.isatty()
+            except (AttributeError, ValueError):
+                interactive = False
+            if interactive:
+                print("capcheck: reading events from stdin (one JSON event per line; end "
+                      "with Ctrl-D); give a FILE to map a file", file=sys.stderr)
+        lines: Iterable[bytes] = iter_lines(stream)
+        if config is None:
+            lines = require_config(lines, "<stdin>" if args.input in (None, "-") else args.input)
+        if jobs > 1:
+            from capcheck.mappers.moengage import parallel
+
+            parallel.run_pool(
+                parallel.event_tasks(lines), jobs, sink.stream.write, counts,
+                (now, config, None, None), progress,
+            )
+            sink.stream.flush()
+        else:
+            mapper = make_mapper(now)
+            _stream(event_outputs(lines, mapper, config, counts), sink.stream, counts, progress)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _run_rows(
+    args: argparse.Namespace, now: datetime | None, config: dict[str, Any] | None,
+    jobs: int, sink: Sink, counts: Any, progress: Progress,
+) -> None:
+    from capcheck.mappers.moengage.rows import check_columns, iter_rows, load_columns, row_record
+    from capcheck.mappers.moengage.stream import encode_record, make_mapper
+
+    if args.input is not None:
+        raise UsageProblem("give either an events FILE or --rows, not both")
+    if args.as_type is None or args.columns is None:
+        raise UsageProblem("--rows needs --as identify|track and --columns MAPPING.yaml")
+    if config is None:
+        raise UsageProblem("--rows needs --config FILE (rows carry no destination Config)")
+    if not args.rows.is_file():
+        raise UsageProblem(f"cannot read {args.rows}: no such file")
+    columns = load_columns(args.columns)
+    check_columns(columns, args.as_type, str(args.columns))
+    items = iter_rows(args.rows, columns)
+    first = next(items, None)  # header problems are usage errors, before any output
+    if first is None:
+        sink.stream.flush()
+        return
+    items = chain([first], items)
+    if jobs > 1:
+        from capcheck.mappers.moengage import parallel
+
+        parallel.run_pool(
+            parallel.row_tasks(items), jobs, sink.stream.write, counts,
+            (now, config, columns, args.as_type), progress,
+        )
+        sink.stream.flush()
+        return
+    mapper = make_mapper(now)
+    kind = args.as_type
+    outputs = (
+        encode_record(counts.tally(row_record(lineno, item, columns, kind, mapper, config)))
+        for lineno, item in items
+    )
+    _stream(outputs, sink.stream, counts, progress)
 
 
 def run(args: argparse.Namespace) -> int:
     from capcheck.mappers.moengage.rows import RowsError
+    from capcheck.mappers.moengage.stream import Counts
 
     counts = Counts()
+    progress = Progress(sys.stderr)
+    sink: Sink | None = None
     try:
         now = parse_now(args.now)
         config = load_config(args.config)
+        if args.rows is None and (args.as_type is not None or args.columns is not None):
+            raise UsageProblem("--as and --columns only apply with --rows")
+        jobs = args.jobs
+        if jobs == 0:
+            from capcheck.mappers.moengage.parallel import cpu_count
+
+            jobs = cpu_count()
+        sink = Sink(args.output)
         if args.rows is not None:
-            if args.input is not None:
-                raise UsageProblem("give either an events FILE or --rows, not both")
-            if args.as_type is None or args.columns is None:
-                raise UsageProblem("--rows needs --as identify|track and --columns MAPPING.yaml")
-            if not args.rows.is_file():
-                raise UsageProblem(f"cannot read {args.rows}: no such file")
-            mapper = make_mapper(now)
-            records = row_records(args.rows, args.as_type, args.columns, mapper, config, counts)
-            write_records(records, sys.stdout.buffer)
+            _run_rows(args, now, config, jobs, sink, counts, progress)
         else:
-            if args.as_type is not None or args.columns is not None:
-                raise UsageProblem("--as and --columns only apply with --rows")
-            stream = open_input(args.input)
-            mapper = make_mapper(now)
-            try:
-                write_records(event_records(stream, mapper, config, counts), sys.stdout.buffer)
-            finally:
-                if stream is not sys.stdin.buffer:
-                    stream.close()
+            _run_events(args, now, config, jobs, sink, counts, progress)
+        sink.commit()
     except (UsageProblem, RowsError) as exc:
+        if sink is not None:
+            sink.abort()
+        progress.finish()
         sys.stdout.flush()
-        print(f"capcheck map: error: {exc}", file=sys.stderr)
+        print(f"capcheck: error: {clean(str(exc))}", file=sys.stderr)
         return exitcodes.USAGE
-    except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        print(f"capcheck map: error: {exc.strerror or exc}", file=sys.stderr)
-        return exitcodes.USAGE
+    except BaseException as exc:
+        if sink is not None:
+            sink.abort()
+        progress.finish()
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            print(f"capcheck: error: {clean(str(exc.strerror or exc))}", file=sys.stderr)
+            return exitcodes.USAGE
+        raise
+    progress.finish()
     print(counts.summary(), file=sys.stderr)
     return exitcodes.FINDINGS if counts.failed else exitcodes.OK

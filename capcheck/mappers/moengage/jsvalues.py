@@ -31,7 +31,7 @@ JS_WHITESPACE: Final = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\Z")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\Z", re.ASCII)
 _RADIX = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
 _RADIX_DIGITS = {
     16: re.compile(r"[0-9a-fA-F]+\Z"),
@@ -80,11 +80,17 @@ def normalize_number(value: float) -> int | float:
 
 
 def json_int(text: str) -> int | float:
-    """``parse_int`` hook: JSON.parse reads every integer as a double."""
-    n = int(text)
-    if -_SAFE_INT <= n <= _SAFE_INT:
-        return n
-    return normalize_number(float(n))
+    """``parse_int`` hook: JSON.parse reads every integer as a double.
+
+    Up to 15 digits the literal is exact; a longer one is read as the nearest double
+    (``float`` of the text, which is correctly rounded and gives ``inf`` past the range,
+    as JavaScript does), never through a Python int of unbounded size.
+    """
+    if len(text) <= 16:  # at most 15 digits and a sign: below 2**53
+        n = int(text)
+        if -_SAFE_INT <= n <= _SAFE_INT:
+            return n
+    return normalize_number(float(text))
 
 
 def json_float(text: str) -> int | float:
@@ -178,7 +184,10 @@ def string_to_number(text: str) -> int | float:
         return -math.inf
     radix = _RADIX.get(s[:2])
     if radix is not None and _RADIX_DIGITS[radix].match(s[2:]):
-        return normalize_number(float(int(s[2:], radix)))
+        try:
+            return normalize_number(float(int(s[2:], radix)))
+        except OverflowError:  # past the double range: JavaScript gives Infinity
+            return math.inf
     return math.nan
 
 

@@ -134,7 +134,7 @@ def convert(value: Any, kind: str | None) -> Any:
                 parse_constant=js.json_constant,
             )
         except (ValueError, RecursionError):
-            raise RowValueError(f"{value!r} is not JSON") from None
+            raise RowValueError(f"{_shown(value)} is not JSON") from None
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -143,25 +143,31 @@ def convert(value: Any, kind: str | None) -> Any:
             return True
         if text in _FALSE:
             return False
-        raise RowValueError(f"{value!r} is not a boolean")
+        raise RowValueError(f"{_shown(value)} is not a boolean")
     if isinstance(value, bool):
         raise RowValueError(f"{value!r} is not a number")
+    # Numbers as JavaScript's Number() reads them: ASCII digits only, so "1_000" and
+    # Arabic-Indic digits are not numbers (Python's int() and float() accept both).
+    if isinstance(value, (int, float)):
+        number = js.to_number(value)
+    else:
+        text = str(value)
+        number = js.string_to_number(text) if text.strip(js.JS_WHITESPACE) else math.nan
     if kind == "int":
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise RowValueError(f"{value!r} is not an integer") from None
-    try:
-        number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
-    except ValueError:
-        raise RowValueError(f"{value!r} is not a number") from None
-    if math.isnan(number) or math.isinf(number):
-        raise RowValueError(f"{value!r} is not a finite number")
-    return js.normalize_number(number)
+        if isinstance(number, float) and not (math.isfinite(number) and number.is_integer()):
+            raise RowValueError(f"{_shown(value)} is not an integer")
+        return number if isinstance(number, int) else js.normalize_number(number)
+    if isinstance(number, float) and math.isnan(number):
+        raise RowValueError(f"{_shown(value)} is not a number")
+    if isinstance(number, float) and math.isinf(number):
+        raise RowValueError(f"{_shown(value)} is not a finite number")
+    return number
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A cell as quoted in an error message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(text):,} chars)"
 
 
 def _cell(row: dict[str, Any], column: str | None) -> Any:
@@ -208,9 +214,13 @@ RowItem = tuple[int, "dict[str, Any] | str | None"]
 
 
 def iter_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
-    """(line, row) pairs; a row is a dict, an error string, or None for a blank JSONL line.
+    """(line, row) pairs, one per line of the file; a row is a dict, an error string, or
+    None for a blank line.
 
-    CSV needs a header row naming every mapped column; JSONL rows are objects.
+    CSV needs a header row naming every mapped column; JSONL rows are objects. Each line
+    is one row: a quoted CSV field does not run on to the next line (a quote left open is
+    that row's error), so every line gets its record with its own number. Lines end at
+    LF, CRLF or a lone CR.
     """
     if path.suffix.lower() == ".csv":
         yield from _csv_rows(path, columns)
@@ -218,35 +228,72 @@ def iter_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
         yield from _jsonl_rows(path)
 
 
+def _csv_line(text: str) -> list[str]:
+    """The fields of one CSV line (strict quoting); raises csv.Error, also for a field
+    longer than the csv module's field limit (131,072 characters)."""
+    return next(csv.reader((text,), strict=True), [])
+
+
 def _csv_rows(path: Path, columns: Columns) -> Iterator[RowItem]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        try:
-            header = reader.fieldnames
-        except csv.Error as exc:
-            raise RowsError(f"{path}:1: {exc}") from None
-        if not header:
-            raise RowsError(f"{path}: no header row")
-        missing = [c for c in columns.needed() if c not in header]
-        if missing:
-            raise RowsError(f"{path}:1: column(s) not in the header: {', '.join(missing)}")
-        while True:
+    from capcheck.mappers.moengage.stream import iter_lines
+
+    with open(path, "rb") as fh:
+        lines = enumerate(iter_lines(fh), 1)
+        header: list[str] | None = None
+        for lineno, raw in lines:
             try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield reader.line_num, f"bad CSV: {exc}"
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RowsError(f"{path}:{lineno}: the header row is not UTF-8") from None
+            if lineno == 1:
+                text = text.lstrip("\ufeff")
+            if not text.strip():
                 continue
-            yield reader.line_num, row
+            try:
+                header = _csv_line(text.rstrip("\r\n"))
+            except csv.Error as exc:
+                raise RowsError(f"{path}:{lineno}: {exc}") from None
+            missing = [c for c in columns.needed() if c not in header]
+            if missing:
+                raise RowsError(
+                    f"{path}:{lineno}: column(s) not in the header: {', '.join(missing)}"
+                )
+            break
+        if header is None:
+            raise RowsError(f"{path}: no header row")
+        width = len(header)
+        for lineno, raw in lines:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, f"invalid UTF-8 (byte {exc.start + 1} of the line)"
+                continue
+            text = text.rstrip("\r\n")
+            if not text.strip():
+                yield lineno, None
+                continue
+            try:
+                values = _csv_line(text)
+            except csv.Error as exc:
+                yield lineno, f"bad CSV: {exc}"
+                continue
+            row: dict[Any, Any] = dict(zip(header, values, strict=False))
+            if len(values) > width:  # as csv.DictReader: extra cells under None
+                row[None] = values[width:]
+            elif len(values) < width:
+                for name in header[len(values):]:
+                    row.setdefault(name, None)
+            yield lineno, row
 
 
 def _jsonl_rows(path: Path) -> Iterator[RowItem]:
+    from capcheck.mappers.moengage.stream import iter_lines
+
     decoder = json.JSONDecoder(
         parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
     )
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+        for lineno, raw in enumerate(iter_lines(fh), 1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -266,3 +313,57 @@ def _jsonl_rows(path: Path) -> Iterator[RowItem]:
                 yield lineno, "a row must be a JSON object"
                 continue
             yield lineno, row
+
+
+def row_record(
+    lineno: int, item: dict[str, Any] | str | None, columns: Columns, kind: str,
+    mapper: Any, config: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The output record of one row item from :func:`iter_rows`."""
+    from capcheck.mappers.moengage.stream import map_event
+
+    if item is None:
+        return {"line": lineno, "skipped": "blank line"}
+    if isinstance(item, str):
+        return {"line": lineno, "statusCode": 400, "error": item}
+    try:
+        event = row_to_event(item, columns, kind)
+    except RowValueError as exc:
+        return {"line": lineno, "statusCode": 400, "error": str(exc)}
+    record = map_event(mapper, lineno, event, config)
+    error = record.get("error")
+    if isinstance(error, str) and error.startswith(MISSING):
+        record["error"] = error + missing_hint(error, columns, kind)
+    return record
+
+
+MISSING = "Missing required value from "
+
+
+def missing_hint(error: str, columns: Columns, kind: str) -> str:
+    """What to put in the column mapping (or the row) for a required value."""
+    source = error[len(MISSING):]
+    if source == '"event"':
+        if columns.event_column is None and columns.event_name is None:
+            return (
+                ": the column mapping names no event; add 'event: COLUMN' (the column that "
+                "holds the event name) or 'event_name: NAME' (one name for every row)"
+            )
+        return f": the event column {columns.event_column!r} is empty in this row"
+    if source.startswith("[userId"):
+        anonymous = f" or {columns.anonymous_id!r}" if columns.anonymous_id else ""
+        add = "" if columns.anonymous_id else "; or map 'anonymous_id: COLUMN' as a fallback"
+        return f": the user id column {columns.user_id!r}{anonymous} is empty in this row{add}"
+    if source == '"userId"':  # alias rows are not made; kept for completeness
+        return f": the user id column {columns.user_id!r} is empty in this row"
+    return ""
+
+
+def check_columns(columns: Columns, kind: str, where: str) -> None:
+    """A mapping that leaves every row without a required value is a usage error."""
+    if kind == "track" and columns.event_column is None and columns.event_name is None:
+        raise RowsError(
+            f"{where}: --as track: {MISSING}event for every row: add 'event: COLUMN' "
+            "(the column that holds the event name) or 'event_name: NAME' (one name for "
+            "every row) to the column mapping"
+        )

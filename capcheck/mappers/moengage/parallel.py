@@ -1,0 +1,147 @@
+"""``capcheck map --jobs N``: the same line-level pipeline in N worker processes.
+
+The parent reads the input and cuts it into chunks (at most ``CHUNK_LINES`` lines or
+``CHUNK_BYTES`` bytes of input), hands each to a worker of a process pool, and writes the
+workers' output in input order. At most ``2 * N`` chunks are out at once, so memory is
+bounded by the jobs times the chunk size (input and output of ``2 * N + 1`` chunks), not by
+the input. Workers ignore Ctrl-C; the parent stops them all (``Pool.terminate``) on Ctrl-C,
+a broken pipe or any error, and re-raises.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from capcheck.mappers.moengage.stream import Counts, make_mapper, map_lines
+
+CHUNK_LINES = 2_000
+CHUNK_BYTES = 4 * 2**20
+IN_FLIGHT_PER_JOB = 2
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------- workers
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(now: datetime | None, config: dict[str, Any] | None, columns: Any, kind: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _STATE.update(mapper=make_mapper(now), now=now, config=config, columns=columns, kind=kind)
+
+
+def _events_chunk(first: int, lines: list[bytes]) -> tuple[bytes, Counts]:
+    return map_lines(first, lines, _STATE["now"], _STATE["config"], _STATE["mapper"])
+
+
+def _rows_chunk(items: list[tuple[int, Any]]) -> tuple[bytes, Counts]:
+    from capcheck.mappers.moengage.rows import row_record
+    from capcheck.mappers.moengage.stream import encode_record
+
+    counts = Counts()
+    columns, kind, mapper, config = (
+        _STATE["columns"], _STATE["kind"], _STATE["mapper"], _STATE["config"]
+    )
+    out = [
+        encode_record(counts.tally(row_record(lineno, item, columns, kind, mapper, config)))
+        for lineno, item in items
+    ]
+    return b"".join(out), counts
+
+
+# ---------------------------------------------------------------------------- chunking
+
+
+def line_chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    """(first line number, lines) chunks of a line stream."""
+    chunk: list[bytes] = []
+    size = 0
+    first = 1
+    for raw in lines:
+        chunk.append(raw)
+        size += len(raw)
+        if len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+            yield first, chunk
+            first += len(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield first, chunk
+
+
+def row_chunks(items: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_LINES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# ---------------------------------------------------------------------------- driver
+
+
+def run_pool(
+    tasks: Iterable[tuple[Callable[..., tuple[bytes, Counts]], tuple[Any, ...]]],
+    jobs: int,
+    write: Callable[[bytes], Any],
+    counts: Counts,
+    init: tuple[Any, ...],
+    progress: Callable[[Counts], None] | None = None,
+) -> None:
+    """Run ``fn(*args)`` for each task in ``jobs`` processes; write results in order."""
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = context.Pool(jobs, initializer=_init, initargs=init)
+    pending: deque[Any] = deque()
+    limit = max(1, jobs * IN_FLIGHT_PER_JOB)
+    try:
+        for fn, args in tasks:
+            pending.append(pool.apply_async(fn, args))
+            while len(pending) >= limit:
+                _drain_one(pending, write, counts, progress)
+        while pending:
+            _drain_one(pending, write, counts, progress)
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+
+
+def _drain_one(
+    pending: deque[Any], write: Callable[[bytes], Any], counts: Counts,
+    progress: Callable[[Counts], None] | None,
+) -> None:
+    data, chunk_counts = pending.popleft().get()
+    write(data)
+    counts.add(chunk_counts)
+    if progress is not None:
+        progress(counts)
+
+
+def event_tasks(
+    lines: Iterable[bytes],
+) -> Iterator[tuple[Callable[..., tuple[bytes, Counts]], tuple[Any, ...]]]:
+    for first, chunk in line_chunks(lines):
+        yield _events_chunk, (first, chunk)
+
+
+def row_tasks(
+    items: Iterable[tuple[int, Any]],
+) -> Iterator[tuple[Callable[..., tuple[bytes, Counts]], tuple[Any, ...]]]:
+    for chunk in row_chunks(items):
+        yield _rows_chunk, (chunk,)

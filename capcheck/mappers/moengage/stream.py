@@ -1,0 +1,429 @@
+"""The line-level pipeline of ``capcheck map``: one input line (or row) in, one JSONL record out.
+
+Shared by the command (one process or ``--jobs N`` workers) and the Spark integration, so
+every path writes the same bytes for the same line.
+
+Codec: orjson where it gives the same answer, the standard library otherwise.
+
+- Decoding: orjson reads a line when the line starts with ``{`` and has no number literal
+  whose JavaScript reading differs from a plain double/int (an exponent, an integral
+  fraction such as ``1.0``, or 16 and more digits); anything orjson refuses (a lone
+  surrogate escape, NaN, bad UTF-8, deep nesting, invalid JSON) goes to the standard
+  decoder with the JavaScript number hooks, which gives today's value or error message.
+- Encoding: orjson writes the record unless it holds what it writes differently from
+  ``JSON.stringify``-like output (a float in exponent form or below 1e-4, an int beyond
+  64 bits, a lone surrogate, nesting over 254 levels); those records, and any record
+  orjson refuses, go through the standard encoder. Without orjson installed, the standard
+  library does everything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.errors import MappingError
+
+_orjson: Any
+try:  # a runtime dependency; the standard library alone gives the same bytes, slower
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised where orjson is not installed
+    _orjson = None
+
+NO_CONFIG = "no destination Config: pass --config or a {message, destination} line"
+
+Record = dict[str, Any]
+Mapper = Callable[[Any, Any], list[dict[str, Any]]]
+
+
+# ---------------------------------------------------------------------------- lines
+
+
+def iter_lines(stream: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a binary stream, ending at LF, CRLF or a lone CR (as JSONL readers do).
+
+    Each line keeps its terminator (so error positions are the ones the whole line gives).
+    Reading stays line by line: memory is one line.
+    """
+    for raw in stream:
+        if b"\r" in raw:
+            yield from raw.splitlines(keepends=True)  # bytes: only CR, LF and CRLF
+        else:
+            yield raw
+
+
+# ---------------------------------------------------------------------------- counts
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.ok = 0
+        self.failed = 0
+        self.blank = 0
+
+    def add(self, other: Counts) -> None:
+        self.ok += other.ok
+        self.failed += other.failed
+        self.blank += other.blank
+
+    @property
+    def events(self) -> int:
+        return self.ok + self.failed
+
+    def tally(self, record: Record) -> Record:
+        """Count one output record (mapped, failed or a skipped blank line); returns it."""
+        if "error" in record:
+            self.failed += 1
+        elif "skipped" in record:
+            self.blank += 1
+        else:
+            self.ok += 1
+        return record
+
+    def summary(self) -> str:
+        text = f"capcheck: {plural(self.events, 'event')}, {self.ok:,} ok, {self.failed:,} failed"
+        if self.blank:
+            text += f", {plural(self.blank, 'blank line')} skipped"
+        return text
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+# ---------------------------------------------------------------------------- mapping
+
+
+def make_mapper(now: datetime | None) -> Mapper:
+    from capcheck.mappers.moengage.service import service_user_id
+    from capcheck.mappers.moengage.transform import resolve_now, run
+
+    instant = resolve_now(now)
+
+    def mapper(message: Any, config: Any) -> list[dict[str, Any]]:
+        return [service_user_id(r) for r in run(message, config, instant)]
+
+    return mapper
+
+
+def has_own_config(event: Any) -> bool:
+    """Whether a decoded line is a ``{message, destination: {Config}}`` pair."""
+    if isinstance(event, dict) and "message" in event and "type" not in event:
+        destination = event.get("destination")
+        return isinstance(destination, dict) and "Config" in destination
+    return False
+
+
+def map_event(
+    mapper: Mapper, lineno: int, event: Any, default_config: dict[str, Any] | None
+) -> Record:
+    """The output record for one decoded input value."""
+    message, config = event, default_config
+    if isinstance(event, dict) and "message" in event and "type" not in event:
+        message = event["message"]
+        destination = event.get("destination")
+        if isinstance(destination, dict) and "Config" in destination:
+            config = destination["Config"]
+    if config is None:
+        return {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
+    try:
+        output = mapper(message, config)
+    except MappingError as exc:
+        return {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
+    except RecursionError:
+        return {"line": lineno, "statusCode": 500, "error": "Maximum call stack size exceeded"}
+    return {"line": lineno, "statusCode": 200, "output": output}
+
+
+# ---------------------------------------------------------------------------- decoding
+
+
+def js_decoder() -> json.JSONDecoder:
+    """The standard decoder with JavaScript number semantics (JSON.parse's values)."""
+    return json.JSONDecoder(
+        parse_float=js.json_float, parse_int=js.json_int, parse_constant=js.json_constant
+    )
+
+
+def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
+    """``decoder.decode`` for a line that starts with "{" (no leading whitespace).
+
+    The same C scanner call as ``JSONDecoder.decode`` without its two regex matches, and at
+    the same call depth (``decode_line`` and ``scan`` stand where ``decode`` and
+    ``raw_decode`` stood), so even the nesting at which a line hits the recursion limit is
+    unchanged. Errors are the ones ``decode`` raises.
+    """
+    scan_once = decoder.scan_once  # type: ignore[attr-defined]
+    whitespace = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+
+    def scan(text: str) -> tuple[Any, int]:
+        return scan_once(text, 0)  # type: ignore[no-any-return]
+
+    def decode_line(text: str) -> Any:
+        try:
+            obj, end = scan(text)
+        except StopIteration as err:
+            raise json.JSONDecodeError("Expecting value", text, err.value) from None
+        size = len(text)
+        if end != size and not (end == size - 1 and text[end] == "\n"):
+            end = whitespace(text, end).end()
+            if end != size:
+                raise json.JSONDecodeError("Extra data", text, end)
+        return obj
+
+    return decode_line
+
+
+# Byte tables for the output checks below (bytes.translate and substring tests run at C
+# speed; a regex over each line costs more than the parse).
+_DIGITS = b"0123456789"
+# Exponents: digits deleted, "," and "[" read as ":", so "1.5e-7" after ":" reads ":.e".
+_EXP_TABLE = bytes.maketrans(b",[", b"::")
+# Long digit runs: digits as "D".
+_LONG_TABLE = bytes.maketrans(_DIGITS, b"DDDDDDDDDD")
+_LONG = b"D" * 16
+_DEEP = 200  # brackets: deeper lines take the standard path (orjson nests to 1,024)
+
+
+def _orjson_float_differs(out: bytes) -> bool:
+    """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms
+    ("1e-7", "1e+22" where repr writes "1e-07", "1e+22"), and [1e-5, 1e-4) positionally
+    ("0.00001" where repr writes "1e-05"). In orjson's compact output a number follows
+    ":", "," or "["."""
+    if b"e-" in out or b"e+" in out:
+        marks = out.translate(_EXP_TABLE, _DIGITS)
+        if b":e" in marks or b":-e" in marks or b":.e" in marks or b":-.e" in marks:
+            return True
+    if b"0.0000" in out:
+        return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
+                or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
+    return False
+
+
+def _js_numbers_differ(out: bytes) -> bool:
+    """Whether an output made from an orjson-parsed line may hold a number that JSON.parse
+    would have read differently: an integral float ("1.0": JavaScript has one number
+    type, so it is 1), 16 and more digits (beyond 2**53: JavaScript rounds to a double),
+    or an exponent (from an exponent literal, or a float from 1e16 that is an integer).
+    False alarms (the same bytes inside a string) only cost the standard path."""
+    if b".0" in out and (b".0," in out or b".0}" in out or b".0]" in out):
+        return True
+    if _orjson_float_differs(out):
+        return True
+    return _LONG in out.translate(_LONG_TABLE)
+
+
+class EventDecoder:
+    """Bytes of one line -> the decoded value, or an error record."""
+
+    def __init__(self) -> None:
+        decoder = js_decoder()
+        self._decode = decoder.decode
+        self._decode_object = _line_decoder(decoder)
+        self._fast = _orjson.loads if _orjson is not None else None
+
+    def output(
+        self, lineno: int, raw: bytes, mapper: Mapper, config: dict[str, Any] | None
+    ) -> tuple[bytes, Record]:
+        """The JSONL output line and record of one input line.
+
+        orjson reads the line and writes the record when both give what the standard
+        path gives; otherwise (orjson refuses the line or the record, or the output may
+        hold a number JavaScript reads or writes differently) the line goes through the
+        standard path: the standard decoder with JavaScript number hooks and the standard
+        encoder. The mapper is a pure function of the event, so redoing a line is safe.
+        """
+        fast = self._fast
+        if (
+            fast is not None and raw[:1] == b"{"
+            and raw.count(b"{") + raw.count(b"[") < _DEEP
+        ):
+            try:
+                event = fast(raw)
+            except ValueError:
+                pass  # the standard decoder gives the value or today's error message
+            else:
+                record = map_event(mapper, lineno, event, config)
+                try:
+                    out = _orjson_dumps(record, option=_ORJSON_OPTIONS)
+                except TypeError:
+                    pass
+                else:
+                    if not _js_numbers_differ(out):
+                        return out, record
+        record = self.record(lineno, raw, mapper, config)
+        return encode_record(record), record
+
+    def record(
+        self, lineno: int, raw: bytes, mapper: Mapper, config: dict[str, Any] | None
+    ) -> Record:
+        """The output record of one input line by the standard decoder."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"line": lineno, "statusCode": 400, "error": "invalid UTF-8"}
+        if lineno == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        usual = text[:1] == "{"  # not blank, no leading whitespace
+        if not usual and not text.strip(js.JS_WHITESPACE):
+            return {"line": lineno, "skipped": "blank line"}
+        try:
+            event = self._decode_object(text) if usual else self._decode(text)
+        except (ValueError, RecursionError) as exc:
+            return {"line": lineno, "statusCode": 400, "error": f"invalid JSON: {exc}"}
+        return map_event(mapper, lineno, event, config)
+
+    def value(self, raw: bytes) -> Any:
+        """The decoded value of a line (for the first-line config rule); raises ValueError."""
+        text = raw.decode("utf-8").lstrip("\ufeff")
+        try:
+            return self._decode(text)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+
+
+# ---------------------------------------------------------------------------- encoding
+
+
+def _sanitize(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: _sanitize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sanitize(v) for v in value]
+    return value
+
+
+_dumps_fast = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
+_dumps_ascii = json.JSONEncoder(
+    ensure_ascii=True, separators=(",", ":"), allow_nan=False
+).encode
+
+
+def _one_shot_encoder() -> Callable[[Any], str]:
+    """``_dumps_fast`` as one call into the C encoder.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call and, with check_circular,
+    tracks every container in a dict. Records are built from parsed JSON and the mapper's
+    own fresh objects, so they hold no cycles; everything else (separators, float repr,
+    allow_nan=False, ``default`` for unknown types) is the same encoder.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:  # no C accelerator (e.g. PyPy)
+        return _dumps_fast
+    encoder = make(
+        None, json.JSONEncoder().default, basestring, None, ":", ",", False, False, False
+    )
+
+    def dumps(record: Any) -> str:
+        return "".join(encoder(record, 0))
+
+    return dumps
+
+
+_dumps_record = _one_shot_encoder()
+
+
+def encode_record_std(record: Record) -> bytes:
+    """One JSONL line by the standard encoder: Infinity/NaN as null, UTF-8."""
+    try:
+        text = _dumps_record(record)
+    except ValueError:
+        record = _sanitize(record)
+        text = _dumps_fast(record)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them like JSON.stringify does
+        return _dumps_ascii(record).encode("ascii") + b"\n"
+
+
+if _orjson is not None:
+    _orjson_dumps = _orjson.dumps
+    _ORJSON_OPTIONS = (
+        _orjson.OPT_APPEND_NEWLINE
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
+
+    def encode_record(record: Record) -> bytes:
+        """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
+        try:
+            out = _orjson_dumps(record, option=_ORJSON_OPTIONS)
+        except TypeError:  # >64-bit int, lone surrogate, deep nesting, a foreign type
+            return encode_record_std(record)
+        if _orjson_float_differs(out):
+            return encode_record_std(record)
+        return out
+
+else:  # pragma: no cover
+    encode_record = encode_record_std
+
+
+# ---------------------------------------------------------------------------- chunks
+
+
+def map_lines(
+    first_lineno: int, lines: list[bytes], now: datetime | None,
+    config: dict[str, Any] | None, mapper: Mapper | None = None,
+) -> tuple[bytes, Counts]:
+    """A chunk of event lines -> their JSONL output and counts (one call per chunk)."""
+    mapper = mapper or make_mapper(now)
+    counts = Counts()
+    out: list[bytes] = []
+    append = out.append
+    tally = counts.tally
+    output = _decoder().output
+    for lineno, raw in enumerate(lines, first_lineno):
+        data, record = output(lineno, raw, mapper, config)
+        tally(record)
+        append(data)
+    return b"".join(out), counts
+
+
+_DECODER: EventDecoder | None = None
+
+
+def _decoder() -> EventDecoder:
+    global _DECODER
+    if _DECODER is None:
+        _DECODER = EventDecoder()
+    return _DECODER
+
+
+def event_outputs(
+    lines: Iterable[bytes], mapper: Mapper, config: dict[str, Any] | None, counts: Counts,
+    first_lineno: int = 1,
+) -> Iterator[bytes]:
+    """Output lines of a stream of input lines (see :func:`iter_lines`), in order."""
+    output = _decoder().output
+    tally = counts.tally
+    for lineno, raw in enumerate(lines, first_lineno):
+        data, record = output(lineno, raw, mapper, config)
+        tally(record)
+        yield data
+
+
+def event_records(
+    lines: Iterable[bytes], mapper: Mapper, config: dict[str, Any] | None, counts: Counts,
+    first_lineno: int = 1,
+) -> Iterator[Record]:
+    """Output records (standard path) of a stream of input lines, in order."""
+    record = _decoder().record
+    tally = counts.tally
+    for lineno, raw in enumerate(lines, first_lineno):
+        yield tally(record(lineno, raw, mapper, config))
+
+
+def write_records(records: Iterable[Record], out: IO[bytes]) -> None:
+    write = out.write
+    for record in records:
+        write(encode_record(record))
+    out.flush()
