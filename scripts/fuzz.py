@@ -340,13 +340,20 @@ def event_lines(total: int, rng: random.Random) -> Iterator[bytes]:
 
 
 def fuzz_events(total: int, rng: random.Random, tally: Tally) -> Counter[str]:
-    from capcheck.commands.map import Counts, encode_record, event_records, load_config, make_mapper
+    from capcheck.commands.map import load_config
+    from capcheck.mappers.moengage.stream import (
+        Counts,
+        encode_record,
+        event_records,
+        iter_lines,
+        make_mapper,
+    )
 
     config = load_config(REPO / "tests" / "fixtures" / "moengage" / "config.yaml")
     mapper = make_mapper(None)
     counts = Counts()
     statuses: Counter[str] = Counter()
-    lines = event_lines(total, rng)
+    lines = iter_lines(event_lines(total, rng))  # split as `capcheck map` splits its input
     records = event_records(lines, mapper, config, counts)
     while True:
         try:
