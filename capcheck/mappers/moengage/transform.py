@@ -52,11 +52,15 @@ def merge_custom(attributes: dict[str, Any], slot: str) -> dict[str, Any]:
     return rest
 
 
+# JSON scalars: _copy keeps them as they are without a call.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [v if type(v) in _SCALARS else _copy(v) for v in value]
     return value
 
 
