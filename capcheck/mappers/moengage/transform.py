@@ -155,7 +155,10 @@ def build_request(
             use_object if type(use_object) is bool
             else use_object is not UNDEF and js.truthy(use_object)
         )
-        payload: dict[str, Any] = {"type": request.body_type}
+        # ``{**base, "type": ..., "attributes"/"actions": ...}`` built in place: assigning
+        # a key base already holds keeps its position, as the spread does.
+        body = base
+        body["type"] = request.body_type
         if request.attributes is not None:
             if objects:
                 assert builders.attributes_object is not None
@@ -168,15 +171,20 @@ def build_request(
                 attributes = flatten(builders.attributes(message, now, slot, mutate))
             if request.name == "device":
                 _apple(mapping, attributes)
-            payload["attributes"] = attributes
+            body["attributes"] = attributes
         else:
             build = builders.action_object if objects else builders.action
             assert build is not None
             action = build(message, now, mapping.slot_flattened, mutate)
             _apple(mapping, action)
-            payload["actions"] = [action]
-        body = {**base, **payload}
-    body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
+            body["actions"] = [action]
+    values = body.values()
+    try:  # ``in`` tests identity first, so no hole is missed; only odd == costs a copy
+        holes = None in values or UNDEF in values
+    except Exception:  # a value whose == raises (Python callers)
+        holes = True
+    if holes:
+        body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
 
     response: dict[str, Any] = {
         "version": "1",
