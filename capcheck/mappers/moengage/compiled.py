@@ -45,71 +45,81 @@ _ODD = _Sentinel("<not a plain object>")
 # ---------------------------------------------------------------------------- flatten
 
 
+def _walk(result: dict[str, Any], cur: Any, prop: str) -> None:
+    """flattenJson's recursion: ``cur`` is stored under ``prop`` (or its parts below it).
+
+    Plain dicts and lists (all of parsed JSON) take the first two branches, tuned for the
+    common case: string keys, none an array index, so the dict is walked in its own order.
+    """
+    kind = type(cur)
+    if kind is dict:
+        if not cur:
+            if prop:
+                result[prop] = {}
+            return
+        # Array-index keys (which JavaScript visits first) start with a digit, and digits
+        # sort before ":": when no key does, one C-level min() settles it.
+        try:
+            plain = min(cur) >= ":"
+        except TypeError:  # keys that are not all strings
+            plain = False
+        items = (
+            cur.items() if plain or not js.needs_reorder(cur)
+            else [(key, cur[key]) for key in js.js_keys(cur)]
+        )
+        if prop:
+            prefix = prop + "."
+            for key, value in items:
+                kind = type(value)
+                if kind is dict or kind is list:
+                    _walk(result, value, prefix + key)
+                else:
+                    result[prefix + key] = value
+        else:
+            for key, value in items:
+                kind = type(value)
+                if kind is dict or kind is list:
+                    _walk(result, value, key)
+                else:
+                    result[key] = value
+    elif kind is list:
+        if not cur:
+            result[prop] = []
+            return
+        i = 0
+        for item in cur:
+            kind = type(item)
+            if kind is dict or kind is list or isinstance(item, (dict, list)):
+                _walk(result, item, f"{prop}[{i}]")
+            else:
+                result[f"{prop}[{i}]"] = item
+            i += 1
+    elif isinstance(cur, dict):  # a dict subclass (Python callers): key by key
+        if not cur:
+            if prop:
+                result[prop] = {}
+            return
+        keys = cur if not js.needs_reorder(cur) else js.js_keys(cur)
+        for key in keys:
+            value = cur[key]
+            name = prop + "." + key if prop else key
+            if type(value) in _CONTAINERS:
+                _walk(result, value, name)
+            else:
+                result[name] = value
+    elif isinstance(cur, list):
+        for i, item in enumerate(cur):
+            _walk(result, item, f"{prop}[{i}]")
+        if not cur:
+            result[prop] = []
+    else:
+        result[prop] = cur
+
+
 def flatten(data: Any) -> dict[str, Any]:
     """flattenJson: nested keys joined with ".", array items as "[i]"."""
     result: dict[str, Any] = {}
-    needs_reorder = js.needs_reorder
-
-    def recurse(cur: Any, prop: str) -> None:
-        kind = type(cur)
-        if kind is dict:
-            if not cur:
-                if prop:
-                    result[prop] = {}
-                return
-            # Array-index keys (which JavaScript visits first) start with a digit, and
-            # digits sort before ":": when no key does, one C-level min() settles it.
-            try:
-                plain = min(cur) >= ":"
-            except TypeError:  # keys that are not all strings
-                plain = False
-            items = (
-                cur.items() if plain or not needs_reorder(cur)
-                else [(key, cur[key]) for key in js.js_keys(cur)]
-            )
-            if prop:
-                prefix = prop + "."
-                for key, value in items:
-                    if type(value) in _CONTAINERS:
-                        recurse(value, prefix + key)
-                    else:
-                        result[prefix + key] = value
-            else:
-                for key, value in items:
-                    if type(value) in _CONTAINERS:
-                        recurse(value, key)
-                    else:
-                        result[key] = value
-        elif kind is list:
-            for i, item in enumerate(cur):
-                if isinstance(item, (dict, list)):
-                    recurse(item, f"{prop}[{i}]")
-                else:
-                    result[f"{prop}[{i}]"] = item
-            if not cur:
-                result[prop] = []
-        elif isinstance(cur, dict):  # a dict subclass (Python callers): key by key
-            if not cur:
-                if prop:
-                    result[prop] = {}
-                return
-            keys = cur if not needs_reorder(cur) else js.js_keys(cur)
-            for key in keys:
-                value = cur[key]
-                name = prop + "." + key if prop else key
-                if type(value) in _CONTAINERS:
-                    recurse(value, name)
-                else:
-                    result[name] = value
-        elif isinstance(cur, list):
-            for i, item in enumerate(cur):
-                recurse(item, f"{prop}[{i}]")
-            if not cur:
-                result[prop] = []
-        else:
-            result[prop] = cur
-
-    recurse(data, "")
+    _walk(result, data, "")
     try:
         plain = min(result, default=":") >= ":"  # as above: no array-index keys
     except TypeError:

@@ -20,6 +20,7 @@ Codec: orjson where it gives the same answer, the standard library otherwise.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -185,6 +186,9 @@ _EXP_TABLE = bytes.maketrans(b",[", b"::")
 # Long digit runs: digits as "D".
 _LONG_TABLE = bytes.maketrans(_DIGITS, b"DDDDDDDDDD")
 _LONG = b"D" * 16
+# One regex pass each (a literal first byte lets re skip ahead) instead of several ``in``s.
+_has_exponent_sign = re.compile(rb"e[-+]").search
+_integral_float = re.compile(rb"\.0[,}\]]").search
 _DEEP = 200  # brackets: deeper lines take the standard path (orjson nests to 1,024)
 
 
@@ -193,7 +197,7 @@ def _orjson_float_differs(out: bytes) -> bool:
     ("1e-7", "1e+22" where repr writes "1e-07", "1e+22"), and [1e-5, 1e-4) positionally
     ("0.00001" where repr writes "1e-05"). In orjson's compact output a number follows
     ":", "," or "["."""
-    if b"e-" in out or b"e+" in out:
+    if _has_exponent_sign(out):
         marks = out.translate(_EXP_TABLE, _DIGITS)
         if b":e" in marks or b":-e" in marks or b":.e" in marks or b":-.e" in marks:
             return True
@@ -209,7 +213,7 @@ def _js_numbers_differ(out: bytes) -> bool:
     type, so it is 1), 16 and more digits (beyond 2**53: JavaScript rounds to a double),
     or an exponent (from an exponent literal, or a float from 1e16 that is an integer).
     False alarms (the same bytes inside a string) only cost the standard path."""
-    if b".0" in out and (b".0," in out or b".0}" in out or b".0]" in out):
+    if _integral_float(out):
         return True
     if _orjson_float_differs(out):
         return True

@@ -52,11 +52,15 @@ def merge_custom(attributes: dict[str, Any], slot: str) -> dict[str, Any]:
     return rest
 
 
+# JSON scalars: _copy keeps them as they are without a call.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [v if type(v) in _SCALARS else _copy(v) for v in value]
     return value
 
 
@@ -151,7 +155,10 @@ def build_request(
             use_object if type(use_object) is bool
             else use_object is not UNDEF and js.truthy(use_object)
         )
-        payload: dict[str, Any] = {"type": request.body_type}
+        # ``{**base, "type": ..., "attributes"/"actions": ...}`` built in place: assigning
+        # a key base already holds keeps its position, as the spread does.
+        body = base
+        body["type"] = request.body_type
         if request.attributes is not None:
             if objects:
                 assert builders.attributes_object is not None
@@ -164,15 +171,20 @@ def build_request(
                 attributes = flatten(builders.attributes(message, now, slot, mutate))
             if request.name == "device":
                 _apple(mapping, attributes)
-            payload["attributes"] = attributes
+            body["attributes"] = attributes
         else:
             build = builders.action_object if objects else builders.action
             assert build is not None
             action = build(message, now, mapping.slot_flattened, mutate)
             _apple(mapping, action)
-            payload["actions"] = [action]
-        body = {**base, **payload}
-    body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
+            body["actions"] = [action]
+    values = body.values()
+    try:  # ``in`` tests identity first, so no hole is missed; only odd == costs a copy
+        holes = None in values or UNDEF in values
+    except Exception:  # a value whose == raises (Python callers)
+        holes = True
+    if holes:
+        body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
 
     response: dict[str, Any] = {
         "version": "1",
