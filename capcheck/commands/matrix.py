@@ -77,14 +77,14 @@ def _reports(args: argparse.Namespace) -> tuple[Iterator[Report], list[LoadError
 def run(args: argparse.Namespace) -> int:
     from capcheck.report.matrix import build
 
-    # A row is made as each report is, and the report dropped: only the HTML page keeps
-    # the connection settings, so memory stays small in the number of destinations.
+    # A row is made as each report is, and the report dropped; only the HTML page keeps
+    # each cell's evidence and the connection settings (no other format shows them).
     made = _reports(args)
     if isinstance(made, int):
         return made
     reports, errors = made
     matrix = build(reports, only=args.only, name=args.name,
-                   keep_connection=args.format == "html", in_folder_order=True)
+                   page_details=args.format == "html", in_folder_order=True)
     text = render(args.format, matrix, args.output)
     if args.output is not None:
         problem = write_file(args.output, text)

@@ -122,9 +122,9 @@ def vdm2_state(report: Report, status: Status) -> str:
     return status.value
 
 
-def make_row(report: Report, keep_connection: bool = True) -> Row:
-    """The row of one report; ``keep_connection=False`` leaves out the connection
-    settings (only the HTML page shows them), the bulk of a report's memory."""
+def make_row(report: Report, page_details: bool = True) -> Row:
+    """The row of one report; ``page_details=False`` leaves out what only the HTML page
+    shows (each cell's evidence, the connection settings), most of a report's memory."""
     cells: dict[str, Cell] = {}
     for verdict in report.verdicts:
         state = (
@@ -132,7 +132,8 @@ def make_row(report: Report, keep_connection: bool = True) -> Row:
             else verdict.status.value
         )
         cells[verdict.capability] = Cell(verdict.status.value, state, verdict.message,
-                                         verdict.evidence, verdict.variant)
+                                         verdict.evidence if page_details else (),
+                                         verdict.variant)
     cc = report.connection_config
     return Row(
         display_name=report.display_name or report.name or report.destination,
@@ -142,7 +143,7 @@ def make_row(report: Report, keep_connection: bool = True) -> Row:
         cells=cells,
         warehouse_modes=tuple(report.connection_modes.get("warehouse", ())),
         sync_behaviours=tuple(cc.sync_behaviours) if cc is not None else (),
-        connection=cc if keep_connection else None,
+        connection=cc if page_details else None,
     )
 
 
@@ -176,7 +177,7 @@ def matches_name(row: Row, pattern: str) -> bool:
 
 def build(
     reports: Iterable[Report], only: Iterable[str] = (), name: str | None = None,
-    keep_connection: bool = True, in_folder_order: bool = False,
+    page_details: bool = True, in_folder_order: bool = False,
 ) -> Matrix:
     """The matrix of ``reports``; ``only`` holds --only values (all must hold).
 
@@ -190,7 +191,7 @@ def build(
     seen_columns: list[tuple[tuple[str, str], list[Column]]] = []
     standard = set(CAPABILITIES)
     for report in reports:
-        rows.append(make_row(report, keep_connection))
+        rows.append(make_row(report, page_details))
         extra = [Column(v.capability, v.title) for v in report.verdicts
                  if v.capability not in standard]
         if extra:
