@@ -35,9 +35,7 @@ reading the first occurrence sees the opposite of what the platform loads.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 from capcheck.checks import CheckContext
 from capcheck.load.jsondoc import unescape_pointer_token
@@ -49,31 +47,13 @@ SEVERITY = Severity.ERROR
 SUMMARY = "a JSON object names the same key twice; parsers silently keep the last one"
 
 
-class _Duplicate(Exception):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> None:
-    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
-        raise _Duplicate
-
-
-def has_duplicates(text: str) -> bool:
-    """A fast pre-check with the C parser; positions are computed only when it says yes."""
-    try:
-        json.loads(text, object_pairs_hook=_no_duplicates)
-    except _Duplicate:
-        return True
-    except ValueError:  # not reachable for a parsed document; let the positional pass decide
-        return True
-    return False
-
-
 def check(ctx: CheckContext) -> Iterator[Finding]:
     raw = ctx.raw
     for doc in (raw.db_config, raw.schema, raw.ui_config):
-        if doc is None or not has_duplicates(doc.text):
+        if doc is None:
             continue
+        # JsonDocument looks for duplicates once (a C-speed parse, remembered) and lists
+        # their positions only when there are some.
         for dup in doc.duplicate_keys:
             parent, _, last = dup.pointer.rpartition("/")
             where = f"in {parent}" if parent else "at the top level"

@@ -57,7 +57,8 @@ verdict that does not depend on the broken field).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator, Sized
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,289 @@ def inline_refs(node: Any, root: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [inline_refs(v, root) for v in node]
     return node
+
+
+# -- a fast, conservative pre-check ------------------------------------------------------
+# jsonschema walks every value of every document through its generic keyword machinery,
+# most of the check command's time although a real corpus has hardly any violation. The
+# bundled schema uses a handful of keywords; they are compiled into plain closures that
+# answer VALID, INVALID or UNKNOWN (anything not decided for sure, e.g. an enum of a
+# non-string value). Only a document the pre-check does not call VALID goes through
+# jsonschema, which alone writes the findings, so findings are those of jsonschema.
+
+_VALID, _INVALID, _UNKNOWN = 0, 1, 2
+_Check = Callable[[Any], int]
+# Keywords that never assert anything (annotations and containers of other schemas).
+_ANNOTATIONS = frozenset({"description", "title", "$schema", "$id", "$defs", "$comment",
+                          "examples", "default"})
+
+
+def _is_type(value: Any, name: str) -> bool:
+    """jsonschema's draft 2020-12 type checker, for the values json.loads gives."""
+    if name == "string":
+        return isinstance(value, str)
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "null":
+        return value is None
+    if isinstance(value, bool):
+        return False
+    if name == "number":
+        return isinstance(value, (int, float))
+    if name == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    raise _Uncompilable
+
+
+class _Uncompilable(Exception):
+    pass
+
+
+def _all_of(checks: list[_Check]) -> _Check:
+    if len(checks) == 1:
+        return checks[0]
+
+    def run(value: Any) -> int:
+        result = _VALID
+        for one in checks:
+            outcome = one(value)
+            if outcome == _INVALID:
+                return _INVALID
+            result = max(result, outcome)
+        return result
+    return run
+
+
+def _compile(node: Any) -> _Check:
+    """Closures for one (ref-free) schema; _Uncompilable for anything not understood."""
+    if node is True:
+        return lambda value: _VALID
+    if node is False:
+        return lambda value: _INVALID
+    if not isinstance(node, dict):
+        raise _Uncompilable
+    checks: list[_Check] = []
+    for keyword, arg in node.items():
+        if keyword in _ANNOTATIONS:
+            continue
+        factory = _KEYWORDS.get(keyword)
+        if factory is None:
+            raise _Uncompilable
+        checks.append(factory(arg, node))
+    if not checks:
+        return lambda value: _VALID
+    return _all_of(checks)
+
+
+def _type(arg: Any, node: dict[str, Any]) -> _Check:
+    names = [arg] if isinstance(arg, str) else list(arg)
+    for name in names:
+        _is_type(None, name)  # unknown type names are not compiled
+
+    def run(value: Any) -> int:
+        return _VALID if any(_is_type(value, n) for n in names) else _INVALID
+    return run
+
+
+def _enum(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, list):
+        raise _Uncompilable
+    strings = frozenset(v for v in arg if isinstance(v, str))
+
+    def run(value: Any) -> int:
+        if isinstance(value, str):
+            return _VALID if value in strings else _INVALID
+        if isinstance(value, (dict, list)) or not all(isinstance(v, str) for v in arg):
+            return _UNKNOWN  # deep or cross-type equality: let jsonschema decide
+        return _INVALID  # a scalar that is not a string is equal to no string
+    return run
+
+
+def _unique_items(arg: Any, node: dict[str, Any]) -> _Check:
+    if arg is not True:
+        if arg is False:
+            return lambda value: _VALID
+        raise _Uncompilable
+
+    def run(value: Any) -> int:
+        if not isinstance(value, list):
+            return _VALID
+        if all(isinstance(v, str) for v in value):
+            return _VALID if len(set(value)) == len(value) else _INVALID
+        return _UNKNOWN
+    return run
+
+
+def _items(arg: Any, node: dict[str, Any]) -> _Check:
+    if "prefixItems" in node:
+        raise _Uncompilable
+    check = _compile(arg)
+
+    def run(value: Any) -> int:
+        if not isinstance(value, list):
+            return _VALID
+        result = _VALID
+        for item in value:
+            outcome = check(item)
+            if outcome == _INVALID:
+                return _INVALID
+            result = max(result, outcome)
+        return result
+    return run
+
+
+def _properties(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, dict):
+        raise _Uncompilable
+    checks = {key: _compile(sub) for key, sub in arg.items()}
+
+    def run(value: Any) -> int:
+        if not isinstance(value, dict):
+            return _VALID
+        result = _VALID
+        for key, check in checks.items():
+            if key in value:
+                outcome = check(value[key])
+                if outcome == _INVALID:
+                    return _INVALID
+                result = max(result, outcome)
+        return result
+    return run
+
+
+def _additional_properties(arg: Any, node: dict[str, Any]) -> _Check:
+    if "patternProperties" in node:
+        raise _Uncompilable
+    known = node.get("properties", {})
+    if not isinstance(known, dict):
+        raise _Uncompilable
+    check = _compile(arg)
+
+    def run(value: Any) -> int:
+        if not isinstance(value, dict):
+            return _VALID
+        result = _VALID
+        for key, item in value.items():
+            if key in known:
+                continue
+            outcome = check(item)
+            if outcome == _INVALID:
+                return _INVALID
+            result = max(result, outcome)
+        return result
+    return run
+
+
+def _property_names(arg: Any, node: dict[str, Any]) -> _Check:
+    check = _compile(arg)
+
+    def run(value: Any) -> int:
+        if not isinstance(value, dict):
+            return _VALID
+        result = _VALID
+        for key in value:
+            outcome = check(key)
+            if outcome == _INVALID:
+                return _INVALID
+            result = max(result, outcome)
+        return result
+    return run
+
+
+def _one_of(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, list) or not arg:
+        raise _Uncompilable
+    branches = [_compile(sub) for sub in arg]
+
+    def run(value: Any) -> int:
+        outcomes = [branch(value) for branch in branches]
+        if _UNKNOWN in outcomes:
+            return _UNKNOWN
+        return _VALID if outcomes.count(_VALID) == 1 else _INVALID
+    return run
+
+
+def _min_count(kind: type[Sized]) -> Callable[[Any, dict[str, Any]], _Check]:
+    def factory(arg: Any, node: dict[str, Any]) -> _Check:
+        if not isinstance(arg, int) or isinstance(arg, bool):
+            raise _Uncompilable
+
+        def run(value: Any) -> int:
+            if isinstance(value, kind) and len(value) < arg:
+                return _INVALID
+            return _VALID
+        return run
+    return factory
+
+
+def _required(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, list):
+        raise _Uncompilable
+
+    def run(value: Any) -> int:
+        if isinstance(value, dict) and any(key not in value for key in arg):
+            return _INVALID
+        return _VALID
+    return run
+
+
+def _pattern(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, str):
+        raise _Uncompilable
+    search = re.compile(arg).search  # jsonschema uses re.search too
+
+    def run(value: Any) -> int:
+        if isinstance(value, str) and not search(value):
+            return _INVALID
+        return _VALID
+    return run
+
+
+_ROOT: list[dict[str, Any]] = []  # the schema being compiled, for local references
+
+
+def _ref(arg: Any, node: dict[str, Any]) -> _Check:
+    if not isinstance(arg, str) or not arg.startswith("#/") or not _ROOT:
+        raise _Uncompilable
+    missing = object()
+    target = resolve_pointer(_ROOT[-1], arg[1:], missing)
+    if target is missing:
+        raise _Uncompilable
+    return _compile(target)  # a sibling of other keywords: both apply (draft 2020-12)
+
+
+_KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], _Check]] = {
+    "$ref": _ref,
+    "type": _type, "enum": _enum, "uniqueItems": _unique_items, "items": _items,
+    "properties": _properties, "additionalProperties": _additional_properties,
+    "propertyNames": _property_names, "oneOf": _one_of, "minItems": _min_count(list),
+    "minProperties": _min_count(dict), "minLength": _min_count(str), "required": _required,
+    "pattern": _pattern,
+}
+
+
+@lru_cache(maxsize=1)
+def precheck() -> _Check | None:
+    """The compiled pre-check of the bundled schema, None when it uses a keyword the
+    compiler does not know (then every document goes through jsonschema)."""
+    schema = load_schema()
+    _ROOT.append(schema)
+    try:
+        return _compile(inline_refs(schema, schema))
+    except (_Uncompilable, re.error, RecursionError):
+        return None
+    finally:
+        _ROOT.pop()
+
+
+def surely_valid(data: Any) -> bool:
+    """True only when jsonschema would report no error for ``data``."""
+    check = precheck()
+    return check is not None and check(data) == _VALID
 
 
 def type_name(value: Any) -> str:
@@ -200,6 +484,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     doc = ctx.raw.db_config
     if doc is None:
         return  # CAP001 reports why
+    if surely_valid(doc.data):
+        return
     seen: set[tuple[str, str]] = set()
     errors = sorted(validator().iter_errors(doc.data),
                     key=lambda e: (list(map(str, e.absolute_path)), e.message))

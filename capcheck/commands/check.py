@@ -36,8 +36,10 @@ from capcheck.model import Finding, Severity
 from capcheck.render import CHECK_FORMATS, renderer, terminal
 
 if TYPE_CHECKING:
+    from capcheck.capabilities.pack import Capability
     from capcheck.gate.checker import Selection
-    from capcheck.report.audit import Loaded
+    from capcheck.gate.lockfile import Lock
+    from capcheck.report.audit import Loaded, LoadedDestination
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,14 +156,18 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _error(str(exc))
 
-    extra: list[Finding] = []
+    lock_comparison: _LockComparison | None = None
     if lock_path is not None:
-        outcome = _lock_findings(lock_path, loaded, transformer is not None, paths)
+        outcome = _lock_comparison(lock_path, loaded, transformer is not None, paths)
         if isinstance(outcome, int):
             return outcome
-        extra = outcome
+        lock_comparison = outcome
 
-    result = run_checks(loaded, selection, modules, extra, fail_on)
+    result = run_checks(
+        loaded, selection, modules, (), fail_on,
+        each=lock_comparison.each if lock_comparison else None,
+        finish=lock_comparison.finish if lock_comparison else None,
+    )
     rendered = renderer(CHECK_FORMATS, output_format).render(result)
     terminal_text = output_format == "text" or output_file is not None
     color = terminal.use_color(args.color, sys.stdout)
@@ -197,13 +203,11 @@ def run(args: argparse.Namespace) -> int:
     return exitcodes.FINDINGS if result.failing() else exitcodes.OK
 
 
-def _lock_findings(
+def _lock_comparison(
     lock_path: Path, loaded: Loaded, transformer_given: bool, paths: list[Path]
-) -> list[Finding] | int:
-    from capcheck import resources
+) -> _LockComparison | int:
     from capcheck.capabilities.pack import PackError, load_pack
-    from capcheck.gate.lockfile import LockError, compare, read_lock
-    from capcheck.report.audit import make_report
+    from capcheck.gate.lockfile import LockError, read_lock
 
     try:
         lock = read_lock(lock_path)
@@ -220,11 +224,35 @@ def _lock_findings(
         capabilities = load_pack(None).select({})
     except PackError as exc:  # pragma: no cover - the bundled pack is tested elsewhere
         return _error(str(exc))
-    reports = [make_report(f, capabilities) for f in loaded.facts]
-    roots = paths or [resources.destinations_dir()]
-    present = {raw.dir_name for raw in loaded.raw}
-    present |= {e.destination for e in loaded.errors if e.destination}
-    return compare(
-        lock, reports, loaded.facts,
-        removals=any(is_collection(p) for p in roots), present=present,
-    )
+    return _LockComparison(lock, capabilities, loaded, paths)
+
+
+class _LockComparison:
+    """The lock compared with each destination as it is read (``each``), then the
+    locked destinations not found (``finish``): no destination's facts are kept."""
+
+    def __init__(self, lock: Lock, capabilities: list[Capability], loaded: Loaded,
+                 paths: list[Path]) -> None:
+        from capcheck import resources
+
+        self.lock = lock
+        self.capabilities = capabilities
+        self.loaded = loaded
+        self.removals = any(is_collection(p) for p in paths or [resources.destinations_dir()])
+        self.present: set[str] = set()
+
+    def each(self, item: LoadedDestination) -> list[Finding]:
+        from capcheck.gate.lockfile import compare
+        from capcheck.report.audit import make_report
+
+        self.present.add(item.raw.dir_name)
+        if item.facts is None:
+            return []
+        report = make_report(item.facts, self.capabilities)
+        return compare(self.lock, [report], [item.facts], removals=False)
+
+    def finish(self) -> list[Finding]:
+        from capcheck.gate.lockfile import compare
+
+        present = self.present | {e.destination for e in self.loaded.errors if e.destination}
+        return compare(self.lock, (), removals=self.removals, present=present)

@@ -7,16 +7,18 @@ line on stderr; the matrix of the others is still written).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from capcheck.commands.common import add_input_arguments, audit_from_args, print_errors
+from capcheck.commands.common import add_input_arguments, parse_variants, print_errors
 from capcheck.commands.options import add_format_option, add_output_option, capability_choice
 from capcheck.commands.output import error, write_file, write_out
 from capcheck.render import MATRIX_FORMATS, renderer
 from capcheck.report.audit import exit_status
 
 if TYPE_CHECKING:
+    from capcheck.model import LoadError, Report
     from capcheck.report.matrix import Matrix
 
 # --format NAME -> renderer module exposing render(matrix) -> str (imported lazily).
@@ -56,13 +58,33 @@ def render(matrix_format: str, matrix: Matrix, output: Path | None = None) -> st
     return text
 
 
+def _reports(args: argparse.Namespace) -> tuple[Iterator[Report], list[LoadError]] | int:
+    """The reports of ``capcheck audit`` made one at a time (in load order), and the list
+    that fills with load errors as they are read; 2 after one line for a fatal input."""
+    from capcheck.capabilities.pack import PackError, load_pack
+    from capcheck.report.audit import InputError, load, make_report
+
+    try:
+        capabilities = load_pack(args.rules).select(parse_variants(args.variant))
+        loaded = load(args.paths, args.transformer)
+    except (InputError, PackError) as exc:
+        return error(str(exc))
+    reports = (make_report(item.facts, capabilities)
+               for item in loaded.destinations() if item.facts is not None)
+    return reports, loaded.errors
+
+
 def run(args: argparse.Namespace) -> int:
     from capcheck.report.matrix import build
 
-    result = audit_from_args(args)
-    if isinstance(result, int):
-        return result
-    matrix = build(result.reports, only=args.only, name=args.name)
+    # A row is made as each report is, and the report dropped; only the HTML page keeps
+    # each cell's evidence and the connection settings (no other format shows them).
+    made = _reports(args)
+    if isinstance(made, int):
+        return made
+    reports, errors = made
+    matrix = build(reports, only=args.only, name=args.name,
+                   page_details=args.format == "html", in_folder_order=True)
     text = render(args.format, matrix, args.output)
     if args.output is not None:
         problem = write_file(args.output, text)
@@ -70,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
             return error(problem)
     else:
         write_out(text, json_text=args.format == "json")
-    print_errors(result.errors)
-    return exit_status(result.errors)
+    print_errors(errors)
+    return exit_status(errors)

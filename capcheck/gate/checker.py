@@ -18,7 +18,7 @@ finding on that destination and the other rules and destinations still run.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -29,7 +29,7 @@ from capcheck.model import Finding, LoadError, Location, Severity
 
 if TYPE_CHECKING:
     from capcheck.checks import CheckContext
-    from capcheck.report.audit import Loaded
+    from capcheck.report.audit import Loaded, LoadedDestination
 
 INTERNAL_ERROR = "CAP000"
 LOAD_ERROR = "CAP001"
@@ -224,9 +224,13 @@ def run_checks(
     rules: Sequence[ModuleType] | None = None,
     extra: Iterable[Finding] = (),
     fail_on: Severity = Severity.ERROR,
+    each: Callable[[LoadedDestination], Iterable[Finding]] | None = None,
+    finish: Callable[[], Iterable[Finding]] | None = None,
 ) -> CheckResult:
     """Check every loaded definition; ``extra`` findings (e.g. lock changes) are
-    filtered and sorted with the rest."""
+    filtered and sorted with the rest. ``each`` is asked for more findings about every
+    destination as it is read (so that nothing needs to keep them all), ``finish`` once
+    they all have been."""
     from capcheck import checks
 
     selection = selection or Selection()
@@ -247,6 +251,8 @@ def run_checks(
         ctx = checks.CheckContext(raw=raw, facts=facts)
         for rule in active:
             raw_findings.extend(_run_rule(rule, ctx, db_file))
+        if each is not None:
+            raw_findings.extend(each(item))
 
     # Load errors: reported once. A load-owning finding at the same file and line covers it.
     covered = {
@@ -270,6 +276,8 @@ def run_checks(
                 error.destination, error.destination, db_file
             )
     raw_findings.extend(extra)
+    if finish is not None:
+        raw_findings.extend(finish())
 
     findings = sorted(
         {

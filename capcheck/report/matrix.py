@@ -122,7 +122,9 @@ def vdm2_state(report: Report, status: Status) -> str:
     return status.value
 
 
-def make_row(report: Report) -> Row:
+def make_row(report: Report, page_details: bool = True) -> Row:
+    """The row of one report; ``page_details=False`` leaves out what only the HTML page
+    shows (each cell's evidence, the connection settings), most of a report's memory."""
     cells: dict[str, Cell] = {}
     for verdict in report.verdicts:
         state = (
@@ -130,7 +132,8 @@ def make_row(report: Report) -> Row:
             else verdict.status.value
         )
         cells[verdict.capability] = Cell(verdict.status.value, state, verdict.message,
-                                         verdict.evidence, verdict.variant)
+                                         verdict.evidence if page_details else (),
+                                         verdict.variant)
     cc = report.connection_config
     return Row(
         display_name=report.display_name or report.name or report.destination,
@@ -140,7 +143,7 @@ def make_row(report: Report) -> Row:
         cells=cells,
         warehouse_modes=tuple(report.connection_modes.get("warehouse", ())),
         sync_behaviours=tuple(cc.sync_behaviours) if cc is not None else (),
-        connection=cc,
+        connection=cc if page_details else None,
     )
 
 
@@ -173,12 +176,36 @@ def matches_name(row: Row, pattern: str) -> bool:
 
 
 def build(
-    reports: Iterable[Report], only: Iterable[str] = (), name: str | None = None
+    reports: Iterable[Report], only: Iterable[str] = (), name: str | None = None,
+    page_details: bool = True, in_folder_order: bool = False,
 ) -> Matrix:
-    """The matrix of ``reports``; ``only`` holds --only values (all must hold)."""
-    reports = list(reports)
+    """The matrix of ``reports``; ``only`` holds --only values (all must hold).
+
+    Reports are consumed one at a time and only their rows are kept, so ``reports`` can
+    be a generator that makes each report when asked. Extra columns (from --rules) come
+    in first-seen order of ``reports``, or with ``in_folder_order`` of the reports sorted
+    by folder name, then definition folder (the order of an AuditResult).
+    """
     only_ids = [ONLY_CHOICES[o] for o in only]
-    rows = sorted((make_row(r) for r in reports), key=Row.sort_key)
+    rows: list[Row] = []
+    seen_columns: list[tuple[tuple[str, str], list[Column]]] = []
+    standard = set(CAPABILITIES)
+    for report in reports:
+        rows.append(make_row(report, page_details))
+        extra = [Column(v.capability, v.title) for v in report.verdicts
+                 if v.capability not in standard]
+        if extra:
+            seen_columns.append(((report.destination, report.definition_dir), extra))
+    rows.sort(key=Row.sort_key)
+    if in_folder_order:
+        seen_columns.sort(key=lambda item: item[0])
+    columns = [Column(cid, title) for cid, title in CAPABILITIES.items()]
+    known = {c.id for c in columns}
+    for _, extra in seen_columns:
+        for column in extra:
+            if column.id not in known:
+                known.add(column.id)
+                columns.append(column)
     shown = [
         row for row in rows
         if all(matches_only(row, cap) for cap in only_ids)
@@ -189,7 +216,7 @@ def build(
         filters["only"] = ", ".join(dict.fromkeys(only))
     if name is not None:
         filters["name"] = name
-    return Matrix(columns_for(reports), tuple(shown), len(rows), filters)
+    return Matrix(tuple(columns), tuple(shown), len(rows), filters)
 
 
 def summarize(rows: Iterable[Row], columns: Iterable[Column]) -> dict[str, dict[str, int]]:
