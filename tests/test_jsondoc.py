@@ -48,6 +48,13 @@ def test_missing_member_falls_back_to_parent_line() -> None:
     assert (loc.line, loc.pointer) == (3, "/config/supportsVisualMapper")
 
 
+def test_a_pointer_without_a_leading_slash_falls_back_to_the_document() -> None:
+    # used to loop forever: "x".rsplit("/") never gets shorter
+    for ptr in ("x", "config/nothing"):
+        loc = doc().location(ptr)
+        assert (loc.line, loc.pointer) == (1, ptr)
+
+
 def test_duplicate_keys_are_found_with_both_lines() -> None:
     d = doc('{\n "a": 1,\n "b": {"c": 1,\n  "c": 2},\n "a": 3\n}')
     dups = {(x.pointer, x.line, x.first_line) for x in d.duplicate_keys}

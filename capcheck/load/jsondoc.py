@@ -141,7 +141,8 @@ class JsonDocument:
             pos = self.position(probe)
             if pos is not None or not fallback_to_parent or probe == "":
                 break
-            probe = probe.rsplit("/", 1)[0]
+            # "a/b" -> "a" -> "" (the document): a pointer without a leading "/" ends too
+            probe = probe.rsplit("/", 1)[0] if "/" in probe else ""
         line, column = pos if pos else (None, None)
         return Location(file=self._file(), line=line, column=column, pointer=ptr)
 
