@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -154,18 +154,22 @@ class _Uncompilable(Exception):
     pass
 
 
+def _combine(outcomes: Iterable[int]) -> int:
+    """INVALID as soon as one outcome is; else UNKNOWN if any is; else VALID."""
+    result = _VALID
+    for outcome in outcomes:
+        if outcome == _INVALID:
+            return _INVALID
+        result = max(result, outcome)
+    return result
+
+
 def _all_of(checks: list[_Check]) -> _Check:
     if len(checks) == 1:
         return checks[0]
 
     def run(value: Any) -> int:
-        result = _VALID
-        for one in checks:
-            outcome = one(value)
-            if outcome == _INVALID:
-                return _INVALID
-            result = max(result, outcome)
-        return result
+        return _combine(one(value) for one in checks)
     return run
 
 
@@ -237,13 +241,7 @@ def _items(arg: Any, node: dict[str, Any]) -> _Check:
     def run(value: Any) -> int:
         if not isinstance(value, list):
             return _VALID
-        result = _VALID
-        for item in value:
-            outcome = check(item)
-            if outcome == _INVALID:
-                return _INVALID
-            result = max(result, outcome)
-        return result
+        return _combine(check(item) for item in value)
     return run
 
 
@@ -255,14 +253,7 @@ def _properties(arg: Any, node: dict[str, Any]) -> _Check:
     def run(value: Any) -> int:
         if not isinstance(value, dict):
             return _VALID
-        result = _VALID
-        for key, check in checks.items():
-            if key in value:
-                outcome = check(value[key])
-                if outcome == _INVALID:
-                    return _INVALID
-                result = max(result, outcome)
-        return result
+        return _combine(check(value[key]) for key, check in checks.items() if key in value)
     return run
 
 
@@ -277,15 +268,7 @@ def _additional_properties(arg: Any, node: dict[str, Any]) -> _Check:
     def run(value: Any) -> int:
         if not isinstance(value, dict):
             return _VALID
-        result = _VALID
-        for key, item in value.items():
-            if key in known:
-                continue
-            outcome = check(item)
-            if outcome == _INVALID:
-                return _INVALID
-            result = max(result, outcome)
-        return result
+        return _combine(check(item) for key, item in value.items() if key not in known)
     return run
 
 
@@ -295,13 +278,7 @@ def _property_names(arg: Any, node: dict[str, Any]) -> _Check:
     def run(value: Any) -> int:
         if not isinstance(value, dict):
             return _VALID
-        result = _VALID
-        for key in value:
-            outcome = check(key)
-            if outcome == _INVALID:
-                return _INVALID
-            result = max(result, outcome)
-        return result
+        return _combine(check(key) for key in value)
     return run
 
 
