@@ -10,11 +10,13 @@ Paths inside a repository are POSIX strings relative to its top folder ("" is th
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from capcheck.load.definitions import (
     CHECKOUT_SUBDIR,
@@ -27,18 +29,11 @@ from capcheck.load.definitions import (
 )
 from capcheck.load.jsondoc import JsonDocument, parse_json_text
 from capcheck.load.transformer import (
-    CODE_SUFFIXES,
     LAYOUTS,
     SKIP_DIRS,
-    SKIP_NAME,
-    YAML_SUFFIXES,
     TransformerCode,
-    _code_segments,
-    _constant_use_patterns,
-    _event_type_constants,
-    _Segment,
-    _segment_hits,
-    _yaml_segments,
+    scan_sources,
+    source_kind,
 )
 from capcheck.model import LoadError, Location
 
@@ -468,31 +463,28 @@ class GitTransformer:
             rel = PurePosixPath(path[len(top) + 1 :])
             if any(part.lower() in SKIP_DIRS for part in rel.parts[:-1]):
                 continue
-            suffix = rel.suffix.lower()
-            is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(rel.name)
-            if is_code or suffix in YAML_SUFFIXES:
+            is_code = source_kind(rel.name)
+            if is_code is not None:
                 files[paths[top]].append((rel, blob, path, is_code))
         wanted = [(f, *item) for f in folders for item in sorted(files[f])]  # disk order
         blobs = _cat_file(self.side.repo, [blob for _f, _rel, blob, _p, _c in wanted])
-        segments: dict[str, list[_Segment]] = {f: [] for f in folders}
-        for (folder, _rel, _blob, path, is_code), obj in zip(wanted, blobs, strict=True):
-            code = found[folder]
-            if obj is None:
-                code.errors.append(LoadError(Location(path), "cannot read from git"))
-                continue
-            code.files_scanned += 1
-            text = obj[1].decode("utf-8", errors="replace")
-            parts = _code_segments(text, path) if is_code else _yaml_segments(text, path)
-            if isinstance(parts, LoadError):
-                code.errors.append(parts)
-            else:
-                segments[folder].extend(parts)
-        for folder in folders:
-            # As the scan of a folder on disk: constants are resolved across its files.
-            constants = _event_type_constants(segments[folder])
-            found[folder].hits.extend(
-                _segment_hits(segments[folder], constants, _constant_use_patterns(constants)))
+        read = iter(zip(wanted, blobs, strict=True))
+        for folder, group in itertools.groupby(read, key=lambda pair: pair[0][0]):
+            # as the scan of a folder on disk: constants are resolved across its files
+            scan_sources(found[folder], _blob_texts(group, found[folder]))
         return found
+
+
+def _blob_texts(
+    group: Iterable[tuple[tuple[str, PurePosixPath, str, str, bool], Any]], code: TransformerCode
+) -> Iterator[tuple[str, str, bool]]:
+    """(shown name, text, is_code) of one folder's blobs; a blob git could not give is an
+    error of ``code``."""
+    for (_folder, _rel, _blob, path, is_code), obj in group:
+        if obj is None:
+            code.errors.append(LoadError(Location(path), "cannot read from git"))
+            continue
+        yield path, obj[1].decode("utf-8", errors="replace"), is_code
 
 
 def git_transformer(spec: str, cwd: Path | None = None) -> GitTransformer:

@@ -163,6 +163,17 @@ class _Segment:
         return _ANY_NEED.search(self.raw_lower) is not None
 
 
+def source_kind(name: str) -> bool | None:
+    """Whether a file named ``name`` is scanned as JS/TS code (True), as a YAML workflow
+    (False), or not at all (None: other files, and test files such as ``*.test.js``).
+    Folders named in SKIP_DIRS are pruned by the caller. One rule for the scan of a
+    checkout and of a tree read from git (``load.gitrev``)."""
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in CODE_SUFFIXES and not SKIP_NAME.search(name):
+        return True
+    return False if suffix in YAML_SUFFIXES else None
+
+
 def _source_files(folder: Path) -> list[tuple[Path, bool]]:
     """The files of ``folder`` worth scanning, in sorted path order, each with whether it
     is JS/TS code (else a YAML workflow). Test, fixture and doc folders are pruned before
@@ -172,9 +183,8 @@ def _source_files(folder: Path) -> list[tuple[Path, bool]]:
         dirnames[:] = [d for d in dirnames if d.lower() not in SKIP_DIRS]
         base = Path(dirpath)
         for name in filenames:
-            suffix = os.path.splitext(name)[1].lower()
-            is_code = suffix in CODE_SUFFIXES and not SKIP_NAME.search(name)
-            if is_code or suffix in YAML_SUFFIXES:
+            is_code = source_kind(name)
+            if is_code is not None:
                 path = base / name
                 if path.is_file():
                     found.append((path, is_code))
@@ -182,27 +192,36 @@ def _source_files(folder: Path) -> list[tuple[Path, bool]]:
     return found
 
 
-def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
+def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]) -> None:
+    """Scan one destination folder's files, given as (shown name, text, is_code) in path
+    order, into ``code``: files counted, unparsable workflows as errors, hits. Constants
+    such as `export const SUPPORTED_EVENT_TYPE = 'record'` (in config.ts) are compared
+    elsewhere (`messageType === $.SUPPORTED_EVENT_TYPE` in a workflow), so they are
+    resolved across the folder's files before the hits are found."""
     segments: list[_Segment] = []
-    for path, is_code in _source_files(folder):
-        shown = str(shown_path(path, rebase))
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            code.errors.append(LoadError(Location(shown), f"cannot read: {exc.strerror}"))
-            continue
+    for shown, text, is_code in sources:
         code.files_scanned += 1
         found = _code_segments(text, shown) if is_code else _yaml_segments(text, shown)
         if isinstance(found, LoadError):
             code.errors.append(found)
         else:
             segments.extend(found)
-    # Constants such as `export const SUPPORTED_EVENT_TYPE = 'record'` (in config.ts) are
-    # compared elsewhere (`messageType === $.SUPPORTED_EVENT_TYPE` in a workflow): a
-    # comparison with such a constant is handling of its event type.
     constants = _event_type_constants(segments)
-    extra = _constant_use_patterns(constants)
-    code.hits.extend(_segment_hits(segments, constants, extra))
+    code.hits.extend(_segment_hits(segments, constants, _constant_use_patterns(constants)))
+
+
+def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
+    def texts() -> Iterator[tuple[str, str, bool]]:
+        for path, is_code in _source_files(folder):
+            shown = str(shown_path(path, rebase))
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                code.errors.append(LoadError(Location(shown), f"cannot read: {exc.strerror}"))
+                continue
+            yield shown, text, is_code
+
+    scan_sources(code, texts())
 
 
 def _segment_hits(
