@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from capcheck import exitcodes
+from capcheck.commands.output import error
 
 NAME = "map"
 HELP = "map events to MoEngage Data API requests"
@@ -192,15 +193,6 @@ def require_config(lines: Iterable[bytes], where: str) -> Iterator[bytes]:
 
 
 # ---------------------------------------------------------------------------- output
-
-
-def clean(text: str) -> str:
-    """``text`` with control characters escaped, safe to print on a terminal or CI log."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text
-    )
 
 
 class Progress:
@@ -397,15 +389,13 @@ def run(args: argparse.Namespace) -> int:
             sink.abort()
         progress.finish()
         sys.stdout.flush()
-        print(f"capcheck: error: {clean(str(exc))}", file=sys.stderr)
-        return exitcodes.USAGE
+        return error(exc)
     except BaseException as exc:
         if sink is not None:
             sink.abort()
         progress.finish()
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            print(f"capcheck: error: {clean(str(exc.strerror or exc))}", file=sys.stderr)
-            return exitcodes.USAGE
+            return error(exc.strerror or exc)
         raise
     progress.finish()
     print(counts.summary(), file=sys.stderr)
