@@ -91,8 +91,9 @@ class DestinationFacts:
     transformer: TransformerFacts = field(default_factory=lambda: TransformerFacts(False))
 
     def loc(self, ptr: str) -> Location:
-        """Location of a pointer in db-config.json (nearest existing parent if absent)."""
-        return self.db.location(ptr)
+        """Location of a pointer in db-config.json (nearest existing parent if absent),
+        its line and column found when first read (most evidence is never printed)."""
+        return self.db.deferred_location(ptr)
 
     def problem(self, ptr: str) -> FieldProblem | None:
         """The field problem that makes the facts at ``ptr`` unknown, if any."""

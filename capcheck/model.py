@@ -6,19 +6,118 @@ Verdicts and Findings, renderers consume them; nothing here touches the file sys
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
 class Location:
-    """A place in a file: line and column are 1-based; pointer is a JSON pointer."""
+    """A place in a file: line and column are 1-based; pointer is a JSON pointer.
+
+    Immutable, compared, hashed and ordered as the tuple (file, line, column, pointer).
+    ``Location.deferred`` makes one whose line and column are found only when first
+    read: most evidence is never printed with its line (a matrix shows none), and
+    finding a position costs a walk of the file's text.
+    """
+
+    __slots__ = ("file", "pointer", "_line", "_column", "_find")
+    __match_args__ = ("file", "line", "column", "pointer")
 
     file: str
-    line: int | None = None
-    column: int | None = None
-    pointer: str | None = None
+    pointer: str | None
+    _line: int | None
+    _column: int | None
+    _find: Callable[[], tuple[int | None, int | None]] | None
+
+    def __init__(self, file: str, line: int | None = None, column: int | None = None,
+                 pointer: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "file", file)
+        init(self, "_line", line)
+        init(self, "_column", column)
+        init(self, "pointer", pointer)
+        init(self, "_find", None)
+
+    @classmethod
+    def deferred(cls, file: str, pointer: str | None,
+                 find: Callable[[], tuple[int | None, int | None]]) -> Location:
+        """A location whose (line, column) ``find()`` gives when first asked for."""
+        loc = cls(file, None, None, pointer)
+        object.__setattr__(loc, "_find", find)
+        return loc
+
+    def settle(self) -> Location:
+        """Find a deferred position now (and drop what finding it needed)."""
+        find = self._find
+        if find is not None:
+            line, column = find()
+            init = object.__setattr__
+            init(self, "_line", line)
+            init(self, "_column", column)
+            init(self, "_find", None)
+        return self
+
+    @property
+    def line(self) -> int | None:
+        return self.settle()._line
+
+    @property
+    def column(self) -> int | None:
+        return self.settle()._column
+
+    def _key(self) -> tuple[str, int | None, int | None, str | None]:
+        self.settle()
+        return (self.file, self._line, self._column, self.pointer)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of an immutable Location")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of an immutable Location")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        # Equal locations have the same file and pointer: hashing them alone keeps a
+        # deferred position unfound (evidence is de-duplicated in sets and dicts).
+        return hash((self.file, self.pointer))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() < other._key()  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() <= other._key()  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() > other._key()  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() >= other._key()  # type: ignore[operator]
+
+    def __repr__(self) -> str:
+        return (f"Location(file={self.file!r}, line={self.line!r}, column={self.column!r}, "
+                f"pointer={self.pointer!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Location, self._key())
+
+    def __copy__(self) -> Location:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Location:
+        return self
 
     def short(self) -> str:
         """``file:line:col`` (as much as is known)."""
@@ -151,12 +250,76 @@ class ConnectionSetting:
         }
 
 
-@dataclass(frozen=True)
+ConnectionParts = tuple[tuple[ConnectionSetting, ...], tuple[Evidence, ...]]
+
+
 class ConnectionConfig:
-    settings: tuple[ConnectionSetting, ...]
-    connection_modes: tuple[str, ...]
-    sync_behaviours: tuple[str, ...]
-    evidence: tuple[Evidence, ...] = ()
+    """The warehouse connection of a RETL destination: its settings (with labels, secret
+    and required flags), modes, sync behaviours and the evidence for them.
+
+    ``ConnectionConfig.deferred`` makes one whose settings and evidence are worked out
+    when first read (a matrix row needs only the modes and sync behaviours)."""
+
+    __slots__ = ("connection_modes", "sync_behaviours", "_settings", "_evidence", "_make")
+
+    def __init__(self, settings: tuple[ConnectionSetting, ...], connection_modes: tuple[str, ...],
+                 sync_behaviours: tuple[str, ...], evidence: tuple[Evidence, ...] = ()) -> None:
+        self.connection_modes = connection_modes
+        self.sync_behaviours = sync_behaviours
+        self._settings = settings
+        self._evidence = evidence
+        self._make: Callable[[], ConnectionParts] | None = None
+
+    @classmethod
+    def deferred(cls, connection_modes: tuple[str, ...], sync_behaviours: tuple[str, ...],
+                 make: Callable[[], ConnectionParts]) -> ConnectionConfig:
+        """``make()`` gives (settings, evidence) when either is first read."""
+        config = cls((), connection_modes, sync_behaviours)
+        config._make = make
+        return config
+
+    def settle(self) -> ConnectionConfig:
+        """Work out deferred settings and evidence now, with every location in them."""
+        make = self._make
+        if make is not None:
+            self._settings, self._evidence = make()
+            self._make = None
+        for setting in self._settings:
+            for loc in (setting.location, setting.label_location):
+                if loc is not None:
+                    loc.settle()
+        for item in self._evidence:
+            if item.location is not None:
+                item.location.settle()
+        return self
+
+    @property
+    def settings(self) -> tuple[ConnectionSetting, ...]:
+        if self._make is not None:
+            self.settle()
+        return self._settings
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        if self._make is not None:
+            self.settle()
+        return self._evidence
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.settings, self.connection_modes, self.sync_behaviours, self.evidence)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ConnectionConfig):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.connection_modes, self.sync_behaviours))
+
+    def __repr__(self) -> str:
+        return (f"ConnectionConfig(settings={self.settings!r}, "
+                f"connection_modes={self.connection_modes!r}, "
+                f"sync_behaviours={self.sync_behaviours!r}, evidence={self.evidence!r})")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,10 @@ def _reports(args: argparse.Namespace) -> tuple[Iterator[Report], list[LoadError
         loaded = load(args.paths, args.transformer)
     except (InputError, PackError) as exc:
         return error(str(exc))
-    reports = (make_report(item.facts, capabilities)
+    # Only the HTML page shows evidence and connection settings: the other formats
+    # never ask for their positions.
+    settle = args.format == "html"
+    reports = (make_report(item.facts, capabilities, settle)
                for item in loaded.destinations() if item.facts is not None)
     return reports, loaded.errors
 

@@ -436,7 +436,7 @@ class GitTransformer:
                 part = scanned[folder]
                 code.folders.append(folder)
                 code.files_scanned += part.files_scanned
-                code.hits.extend(part.hits)
+                code.scans.extend(part.scans)
                 code.errors.extend(part.errors)
             self._cache[key] = code
 

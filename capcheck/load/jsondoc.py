@@ -21,7 +21,7 @@ import json.decoder
 import json.scanner
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -136,6 +136,15 @@ class JsonDocument:
     def location(self, ptr: str, *, fallback_to_parent: bool = True) -> Location:
         """A Location for ``ptr``; when the member does not exist (e.g. a missing key),
         point at the nearest existing parent so that the user still gets a line."""
+        line, column = self._line_col_of(ptr, fallback_to_parent)
+        return Location(file=self._file(), line=line, column=column, pointer=ptr)
+
+    def deferred_location(self, ptr: str) -> Location:
+        """``location(ptr)`` whose line and column are found when first read (see
+        ``Location.deferred``); until then the location keeps this document alive."""
+        return Location.deferred(self._file(), ptr, lambda: self._line_col_of(ptr, True))
+
+    def _line_col_of(self, ptr: str, fallback_to_parent: bool) -> tuple[int | None, int | None]:
         probe = ptr
         while True:
             pos = self.position(probe)
@@ -143,8 +152,7 @@ class JsonDocument:
                 break
             # "a/b" -> "a" -> "" (the document): a pointer without a leading "/" ends too
             probe = probe.rsplit("/", 1)[0] if "/" in probe else ""
-        line, column = pos if pos else (None, None)
-        return Location(file=self._file(), line=line, column=column, pointer=ptr)
+        return pos if pos else (None, None)
 
     def _file(self) -> str:
         """``str(self.path)``, one string shared by every Location of this document."""
@@ -352,7 +360,8 @@ def load_json(path: Path, display: Path | None = None) -> JsonDocument | LoadErr
     if display is None or display == path:
         return result
     if isinstance(result, LoadError):
-        return LoadError(replace(result.location, file=str(display)), result.message,
+        loc = result.location
+        return LoadError(Location(str(display), loc.line, loc.column, loc.pointer), result.message,
                          result.destination)
     result.path = display
     return result
@@ -375,7 +384,38 @@ def _load_json(path: Path) -> JsonDocument | LoadError:
     return parse_json_text(path, text)
 
 
+# orjson reads integers of 19 digits and more past 64 bits as floats, and nests deeper
+# than the standard parser accepts; where neither can happen, it gives the same values,
+# faster. (Anything it rejects goes to the standard parser, which says why.)
+_DIGIT_MARKS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
+_LONG_NUMBER = b"0" * 19
+_FAST_MAX_BRACKETS = 900
+
+
+def _fast_parse(text: str) -> Any:
+    """The data of ``text`` by orjson when it reads it as ``json.loads`` does, else
+    ``_SLOW``."""
+    if text.count("[") + text.count("{") >= _FAST_MAX_BRACKETS:
+        return _SLOW
+    if _LONG_NUMBER in text.encode("utf-8", "surrogatepass").translate(_DIGIT_MARKS):
+        return _SLOW
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a runtime dependency
+        return _SLOW
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _SLOW
+
+
+_SLOW = object()
+
+
 def parse_json_text(path: Path, text: str) -> JsonDocument | LoadError:
+    data = _fast_parse(text)
+    if data is not _SLOW:
+        return JsonDocument(path=path, text=text, data=data)
     try:
         try:
             data = _STRICT.decode(text)

@@ -71,20 +71,37 @@ class CodeHit:
 
 @dataclass
 class TransformerCode:
-    """What was found for one destination in a transformer checkout."""
+    """What was found for one destination in a transformer checkout.
+
+    Files are read (and workflows parsed, so that a broken one is reported) when the
+    code is scanned; where an event type is handled is found when first asked for, and
+    only in the files that can hold it (see ``_FolderScan``)."""
 
     folders: list[str] = field(default_factory=list)  # relative to src/, e.g. v0/destinations/x
     files_scanned: int = 0
-    hits: list[CodeHit] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    # One per folder scanned, in folder order (constants are resolved within a folder).
+    scans: list[_FolderScan] = field(default_factory=list, repr=False)
+    _handled: dict[str, list[CodeHit]] = field(default_factory=dict, repr=False)
 
     @property
     def shown_folders(self) -> tuple[str, ...]:
         """The folders as a user would name them: ``src/v0/destinations/x``."""
         return tuple(f"src/{f}" for f in self.folders)
 
+    @property
+    def hits(self) -> list[CodeHit]:
+        """Every event type's handling, in scan order (one piece of evidence per type
+        and line)."""
+        return [hit for scan in self.scans for hit in scan.hits()]
+
     def handles(self, event_type: str) -> list[CodeHit]:
-        return [h for h in self.hits if h.event_type == event_type]
+        """Where ``event_type`` is handled: ``hits`` of that type, in the same order."""
+        found = self._handled.get(event_type)
+        if found is None:
+            found = self._handled[event_type] = [
+                hit for scan in self.scans for hit in scan.hits(event_type)]
+        return found
 
 
 def resolve_src(path: Path) -> Path | LoadError:
@@ -177,27 +194,38 @@ def source_kind(name: str) -> bool | None:
 def _source_files(folder: Path) -> list[tuple[Path, bool]]:
     """The files of ``folder`` worth scanning, in sorted path order, each with whether it
     is JS/TS code (else a YAML workflow). Test, fixture and doc folders are pruned before
-    they are walked, and nothing is read here."""
-    found: list[tuple[Path, bool]] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if d.lower() not in SKIP_DIRS]
-        base = Path(dirpath)
-        for name in filenames:
-            is_code = source_kind(name)
-            if is_code is not None:
-                path = base / name
-                if path.is_file():
-                    found.append((path, is_code))
-    found.sort()
-    return found
+    they are walked, folder links are not followed (as ``os.walk`` does not), folders
+    that cannot be listed are passed over, and nothing is read here."""
+    found: list[tuple[tuple[str, ...], str, bool]] = []
+
+    def walk(top: str, rel: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name.lower() not in SKIP_DIRS and not entry.is_symlink():
+                    walk(entry.path, (*rel, entry.name))
+                continue
+            is_code = source_kind(entry.name)
+            if is_code is not None and entry.is_file():
+                found.append(((*rel, entry.name), entry.path, is_code))
+
+    walk(str(folder), ())
+    found.sort(key=lambda item: item[0])  # the order of Path objects: part by part
+    return [(Path(path), is_code) for _parts, path, is_code in found]
 
 
 def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]) -> None:
     """Scan one destination folder's files, given as (shown name, text, is_code) in path
-    order, into ``code``: files counted, unparsable workflows as errors, hits. Constants
-    such as `export const SUPPORTED_EVENT_TYPE = 'record'` (in config.ts) are compared
-    elsewhere (`messageType === $.SUPPORTED_EVENT_TYPE` in a workflow), so they are
-    resolved across the folder's files before the hits are found."""
+    order, into ``code``: files counted, unparsable workflows as errors, the segments to
+    search kept for ``code.handles``."""
     segments: list[_Segment] = []
     for shown, text, is_code in sources:
         code.files_scanned += 1
@@ -206,8 +234,63 @@ def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]
             code.errors.append(found)
         else:
             segments.extend(found)
-    constants = _event_type_constants(segments)
-    code.hits.extend(_segment_hits(segments, constants, _constant_use_patterns(constants)))
+    code.scans.append(_FolderScan(segments))
+    code._handled.clear()
+
+
+class _FolderScan:
+    """The segments of one folder's files, searched on demand.
+
+    Constants such as `export const SUPPORTED_EVENT_TYPE = 'record'` (in config.ts) are
+    compared elsewhere (`messageType === $.SUPPORTED_EVENT_TYPE` in a workflow), so they
+    are resolved across the folder's files before hits are found.
+
+    ``hits(event_type)`` gives exactly the hits of that type that ``hits()`` gives, in
+    the same order, from only the segments that can hold one: every detector's match
+    spells the type name (compared case-insensitively, as the detectors do), except a
+    use of a constant, which names the constant. A constant of the type needs its
+    quoted name in some segment; only then are the folder's constants resolved (all of
+    them, as the first definition of a name wins, and a use is matched against every
+    name)."""
+
+    def __init__(self, segments: list[_Segment]) -> None:
+        self.segments = segments
+        self._constants: dict[str, str] | None = None
+
+    def constants(self) -> dict[str, str]:
+        if self._constants is None:
+            self._constants = _event_type_constants(self.segments)
+        return self._constants
+
+    def hits(self, event_type: str | None = None) -> list[CodeHit]:
+        if event_type is None:
+            every = self.constants()
+            return _segment_hits(self.segments, every, _constant_use_patterns(every))
+        wanted = _fold_lower(event_type)  # the literal every match of it holds
+        if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
+            return [hit for hit in self.hits() if hit.event_type == event_type]
+        quoted = _quoted(wanted)
+        constants: dict[str, str] = {}
+        if any(quoted.search(seg.raw_lower) for seg in self.segments if wanted in seg.raw_lower):
+            constants = self.constants()
+        names = _constant_names({n: t for n, t in constants.items() if t == event_type})
+        chosen = [seg for seg in self.segments if wanted in seg.raw_lower
+                  or (names is not None and names.search(seg.raw) is not None)]
+        if not chosen:
+            return []
+        found = _segment_hits(chosen, constants, _constant_use_patterns(constants))
+        return [hit for hit in found if hit.event_type == event_type]
+
+
+def _quoted(event_type: str) -> re.Pattern[str]:
+    """The type name in quotes (any quote), searched in lower-cased text."""
+    found = _QUOTED_BY_TYPE.get(event_type)
+    if found is None:
+        found = _QUOTED_BY_TYPE[event_type] = re.compile(rf"""['"`]{event_type}['"`]""")
+    return found
+
+
+_QUOTED_BY_TYPE: dict[str, re.Pattern[str]] = {}
 
 
 def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:

@@ -256,10 +256,16 @@ def transformer_info(facts: DestinationFacts) -> TransformerInfo:
     )
 
 
-def make_report(facts: DestinationFacts, capabilities: list[Capability]) -> Report:
+def make_report(
+    facts: DestinationFacts, capabilities: list[Capability], settle: bool = True
+) -> Report:
+    """The report of one destination. Positions of evidence and the connection settings
+    are worked out when first read; ``settle`` works them out now, so that the report
+    no longer needs the destination's files (keep it True for reports that are kept
+    beyond their destination's turn, or whose evidence is printed)."""
     verdicts = tuple(evaluate(capabilities, facts))
     retl = next((v for v in verdicts if v.capability == "retl"), None)
-    return Report(
+    report = Report(
         destination=facts.dir_name,
         name=facts.name,
         display_name=facts.display_name,
@@ -278,6 +284,21 @@ def make_report(facts: DestinationFacts, capabilities: list[Capability]) -> Repo
             **({"problems": facts.problems} if facts.problems else {}),
         },
     )
+    if settle:
+        settle_report(report)
+    return report
+
+
+def settle_report(report: Report) -> None:
+    """Work out every deferred position and connection setting of ``report``."""
+    for verdict in report.verdicts:
+        for item in verdict.evidence:
+            if item.location is not None:
+                item.location.settle()
+    if report.connection_config is not None:
+        report.connection_config.settle()
+    if report.source_types_location is not None:
+        report.source_types_location.settle()
 
 
 def run_audit(

@@ -19,12 +19,19 @@ from capcheck.facts import (
     SYNC_BEHAVIOURS,
     DestinationFacts,
 )
-from capcheck.model import ConnectionConfig, ConnectionSetting, Evidence
+from capcheck.model import ConnectionConfig, ConnectionParts, ConnectionSetting, Evidence
 
 WAREHOUSE = "warehouse"
 
 
 def connection_config(facts: DestinationFacts) -> ConnectionConfig:
+    """The connection config of ``facts``; its settings and evidence (labels from
+    ui-config.json, locations) are worked out when first read."""
+    return ConnectionConfig.deferred(facts.connection_modes.get(WAREHOUSE, ()),
+                                     facts.sync_behaviours, lambda: _parts(facts))
+
+
+def _parts(facts: DestinationFacts) -> ConnectionParts:
     settings: list[ConnectionSetting] = []
     seen: set[str] = set()
     for scope in ("defaultConfig", WAREHOUSE):
@@ -77,9 +84,4 @@ def connection_config(facts: DestinationFacts) -> ConnectionConfig:
             Evidence(f"`{SYNC_BEHAVIOURS}` is {json.dumps(list(facts.sync_behaviours))}",
                      facts.loc(SYNC_BEHAVIOURS))
         )
-    return ConnectionConfig(
-        settings=tuple(settings),
-        connection_modes=modes,
-        sync_behaviours=facts.sync_behaviours,
-        evidence=tuple(evidence),
-    )
+    return tuple(settings), tuple(evidence)

@@ -1,0 +1,243 @@
+"""What is worked out on demand gives what working it all out at once gives.
+
+- ``TransformerCode.handles(T)`` searches only the files that can hold T: it must give
+  exactly the hits of type T of the full scan (``hits``), in the same order.
+- ``Location.deferred`` finds its line and column when first read: it must equal,
+  hash, order and print as the eager location of the same pointer.
+- ``ConnectionConfig.deferred`` works its settings out when first read.
+- ``parse_json_text`` reads with orjson where orjson reads as ``json.loads`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+
+from capcheck.load import jsondoc
+from capcheck.load.jsondoc import parse_json_text
+from capcheck.load.transformer import (
+    EVENT_TYPES,
+    LAYOUTS,
+    TransformerCode,
+    resolve_src,
+    scan_destination,
+    scan_sources,
+)
+from capcheck.model import ConnectionConfig, ConnectionSetting, Evidence, LoadError, Location
+
+
+def _code(files: dict[str, str]) -> TransformerCode:
+    code = TransformerCode()
+    scan_sources(code, [(name, text, not name.endswith((".yaml", ".yml")))
+                        for name, text in sorted(files.items())])
+    return code
+
+
+def _same_as_full_scan(code: TransformerCode, types: tuple[str, ...] = EVENT_TYPES) -> None:
+    full = code.hits
+    for event_type in types:
+        assert code.handles(event_type) == [h for h in full if h.event_type == event_type], \
+            event_type
+
+
+TRICKY = {
+    # a constant defined in one file, compared in another; the first definition wins
+    "a/config.js": "export const RECORD_TYPE = 'record';\nexport const FIRST = 'track';\n",
+    "a/other.js": "const FIRST = 'record';\n",
+    "a/transform.js": (
+        "if (message.type === RECORD_TYPE) { go(); }\n"
+        "if (message.type === FIRST) { go(); }\n"
+        "switch (t) { case config.RECORD_TYPE: break; case 'identify': break; }\n"
+        "// message.type === 'record' in a comment\n"
+        "const s = \"type === 'record' in a string\";\n"
+        "if (EventType.RECORD == x || ['record', 'audiencelist'].includes(t)) {}\n"
+        "const groups = groupBy(events, (e) => e.message.type);\n"
+        "handle(groups.record); handle(groups['track']);\n"
+        "const schema = RudderRecordV2Schema.extend({});\n"
+    ),
+    # a dotted use where the longest chain names another constant
+    "b/x.js": "const RT = 'record';\nconst x = 'page';\nif (y === a.RT.x) {}\n",
+    # case-insensitive matches through Unicode folding ('ſ' ~ 's', 'K' ~ 'k')
+    "c/u.js": "if (t === 'ſcreen') {}\nif (t === 'trac\u212a') {}\nif (T === 'SCREEN') {}\n",
+    "d/workflow.yaml": (
+        "steps:\n"
+        "  - name: a\n"
+        "    condition: $.message.type in ['record', 'track']\n"
+        "  - name: b\n"
+        "    condition: $.context.messageType = $.RECORD_TYPE\n"
+        "    template: |\n"
+        "      $.EventType.([.RECORD, .IDENTIFY])\n"
+    ),
+    "d/config.js": "export const RECORD_TYPE = 'record';\n",
+    "e/none.js": "module.exports = { process: (e) => e.records.map(String) };\n",
+}
+
+
+@pytest.mark.parametrize("folder", sorted({name.split("/")[0] for name in TRICKY}))
+def test_handles_is_the_full_scan_of_one_type(folder: str) -> None:
+    code = _code({k: v for k, v in TRICKY.items() if k.startswith(folder + "/")})
+    _same_as_full_scan(code, (*EVENT_TYPES, "ſcreen", "RECORD", "unknown"))
+
+
+def test_handles_finds_cross_file_constants() -> None:
+    code = _code({k: v for k, v in TRICKY.items() if k.startswith("a/")})
+    lines = [(Path(h.location.file).name, h.location.line) for h in code.handles("record")]
+    assert ("transform.js", 1) in lines and ("transform.js", 3) in lines
+    # FIRST is 'track' (config.js comes first), so its comparison is not a record hit
+    assert ("transform.js", 2) not in lines
+    assert ("transform.js", 2) in [(Path(h.location.file).name, h.location.line)
+                                   for h in code.handles("track")]
+
+
+def test_handles_on_random_mixtures() -> None:
+    pieces = [v for k, v in TRICKY.items() if k.endswith(".js")]
+    rng = random.Random(7)
+    for _ in range(60):
+        files = {f"f{i}.js": "".join(rng.sample(pieces, rng.randint(1, 3)))
+                 for i in range(rng.randint(1, 4))}
+        _same_as_full_scan(_code(files))
+
+
+@pytest.fixture(scope="module")
+def real_src() -> Path:
+    tree = os.environ.get("CAPCHECK_TRANSFORMER")
+    if not tree:
+        pytest.skip("CAPCHECK_TRANSFORMER not set")
+    src = resolve_src(Path(tree))
+    if not isinstance(src, Path):
+        pytest.skip(str(src))
+    return src
+
+
+def test_handles_matches_the_full_scan_on_the_real_tree(real_src: Path) -> None:
+    names = sorted({p.name for layout in LAYOUTS if (real_src / layout).is_dir()
+                    for p in (real_src / layout).iterdir() if p.is_dir()})
+    assert len(names) > 100
+    found = 0
+    for name in names:
+        code = scan_destination(real_src, [name])  # by name, in every layout
+        _same_as_full_scan(code)
+        found += len(code.handles("record"))
+    assert found > 0
+
+
+# -- deferred locations ---------------------------------------------------------------
+
+DOC = '{\n  "config": {\n    "supportedSourceTypes": ["web", "warehouse"]\n  }\n}\n'
+
+
+def test_deferred_location_is_the_eager_location() -> None:
+    doc = parse_json_text(Path("d/db-config.json"), DOC)
+    assert not isinstance(doc, type(None)) and hasattr(doc, "deferred_location")
+    for ptr in ("", "/config", "/config/supportedSourceTypes/1", "/config/missing/deeper"):
+        eager = doc.location(ptr)  # type: ignore[union-attr]
+        lazy = doc.deferred_location(ptr)  # type: ignore[union-attr]
+        assert hash(lazy) == hash(eager)
+        assert lazy == eager and not lazy != eager
+        assert repr(lazy) == repr(eager) and lazy.short() == eager.short()
+        assert lazy.to_dict() == eager.to_dict()
+        assert pickle.loads(pickle.dumps(lazy)) == eager
+    assert doc.deferred_location("/config/supportedSourceTypes/1").line == 3  # type: ignore[union-attr]
+    first = doc.deferred_location("/config")  # type: ignore[union-attr]
+    later = doc.deferred_location("/config/supportedSourceTypes")  # type: ignore[union-attr]
+    assert sorted([later, first]) == [first, later]
+    assert Location("a", 1) < Location("a", 2) and Location("b") > Location("a", 9)
+
+
+def test_evidence_dedupe_keeps_a_location_unfound() -> None:
+    calls: list[str] = []
+
+    def find() -> tuple[int | None, int | None]:
+        calls.append("found")
+        return 3, 4
+
+    lazy = Location.deferred("f.json", "/x", find)
+    items = dict.fromkeys([Evidence("a", lazy), Evidence("b", lazy)])
+    assert len(items) == 2 and calls == []
+    assert lazy.line == 3 and lazy.column == 4 and calls == ["found"]
+    assert lazy.line == 3 and calls == ["found"]  # found once
+
+
+def test_location_is_immutable() -> None:
+    loc = Location("f", 1, 2, "/p")
+    with pytest.raises(AttributeError):
+        loc.file = "g"  # type: ignore[misc]
+
+
+def test_deferred_connection_config_is_the_eager_one() -> None:
+    setting = ConnectionSetting("apiKey", "API Key", "defaultConfig", True, True,
+                                Location.deferred("d", "/p", lambda: (5, 6)))
+    evidence = (Evidence("fact", Location("d", 1)),)
+    made: list[int] = []
+
+    def make() -> tuple[tuple[ConnectionSetting, ...], tuple[Evidence, ...]]:
+        made.append(1)
+        return (setting,), evidence
+
+    lazy = ConnectionConfig.deferred(("cloud",), ("mirror",), make)
+    assert lazy.sync_behaviours == ("mirror",) and made == []
+    eager = ConnectionConfig((setting,), ("cloud",), ("mirror",), evidence)
+    assert lazy == eager and lazy.settings == (setting,) and made == [1]
+    assert lazy.settings[0].location is not None and lazy.settings[0].location.line == 5
+
+
+# -- orjson where it reads as json.loads does ------------------------------------------
+
+def _random_json(rng: random.Random, depth: int = 0) -> str:
+    kind = rng.randrange(9 if depth < 6 else 5)
+    if kind == 0:
+        return rng.choice(["0", "-0", "1", "-1", "9007199254740993", "18446744073709551615",
+                           "18446744073709551616", "-9223372036854775809",
+                           "123456789012345678901234567890", "1" * 25])
+    if kind == 1:
+        return rng.choice(["0.1", "-0.0", "1e400", "-1e-400", "5e-324", "1.7976931348623157e308",
+                           "2.5E-5", "1E2", "0.30000000000000004", "123456789.123456789123"])
+    if kind == 2:
+        return json.dumps(rng.choice(["", "a", "é", "\u2028", "\ud83d\ude00", "x\\y\"z"]))
+    if kind == 3:
+        return rng.choice(['"\\ud800"', '"\\udc00x"', '"\\u00e9"', '"\\/"', '"\\u0000"'])
+    if kind == 4:
+        return rng.choice(["true", "false", "null"])
+    if kind in (5, 6):
+        items = [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+        return "[" + ", ".join(items) + "]"
+    keys = [rng.choice(["a", "b", "a", "é", "", "c"]) for _ in range(rng.randrange(4))]
+    return "{" + ", ".join(f'"{k}": {_random_json(rng, depth + 1)}' for k in keys) + "}"
+
+
+def _read(text: str) -> tuple[str, ...]:
+    doc = parse_json_text(Path("f.json"), text)
+    if isinstance(doc, LoadError):
+        return ("error", doc.message)
+    return ("ok", repr(doc.data))
+
+
+def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    fast = _read(text)
+    with monkeypatch.context() as patch:
+        patch.setattr(jsondoc, "_fast_parse", lambda _text: jsondoc._SLOW)
+        slow = _read(text)
+    return fast, slow
+
+
+def test_fast_json_reads_as_the_standard_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = _random_json(rng)
+        fast, slow = _both(text, monkeypatch)
+        assert fast == slow, text
+
+
+@pytest.mark.parametrize("text", [
+    "[NaN]", "[1,]", "\ufeff[1]", '"\x01"', "[01]", "{'a': 1}", "[1] x", "",
+    "[" * 890 + "]" * 890, "[" * 980 + "]" * 980, "[" * 5000 + "]" * 5000,
+    '{"a": 1, "a": 2}', "[" + "9" * 5000 + "]", '["\\ud800"]', "[1e400]",
+])
+def test_fast_json_edges(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _both(text, monkeypatch)
+    assert fast == slow
