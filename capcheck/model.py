@@ -316,6 +316,10 @@ class ConnectionConfig:
     def __hash__(self) -> int:
         return hash((self.connection_modes, self.sync_behaviours))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ConnectionConfig, (self.settings, self.connection_modes, self.sync_behaviours,
+                                   self.evidence))
+
     def __repr__(self) -> str:
         return (f"ConnectionConfig(settings={self.settings!r}, "
                 f"connection_modes={self.connection_modes!r}, "

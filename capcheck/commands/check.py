@@ -27,6 +27,7 @@ from capcheck.commands.config import (
 from capcheck.commands.options import (
     add_color_option,
     add_format_option,
+    add_jobs_option,
     add_output_option,
     path_arg,
 )
@@ -51,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--transformer", type=path_arg, metavar="PATH",
                         help="a rudder-transformer checkout, for the rules that read code")
+    add_jobs_option(parser)
     parser.add_argument("--select", action="append", metavar="CODES",
                         help="codes or prefixes to report, comma-separated (e.g. CAP1,CAP003; "
                              "default ALL)")
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     paths = input_paths(list(args.paths) or config.paths)
 
     try:
-        loaded = load(paths or None, transformer)
+        loaded = load(paths or None, transformer, jobs=args.jobs)
     except InputError as exc:
         return _error(str(exc))
 
@@ -239,20 +241,18 @@ class _LockComparison:
         self.capabilities = capabilities
         self.loaded = loaded
         self.removals = any(is_collection(p) for p in paths or [resources.destinations_dir()])
-        self.present: set[str] = set()
 
     def each(self, item: LoadedDestination) -> list[Finding]:
         from capcheck.gate.lockfile import compare
         from capcheck.report.audit import make_report
 
-        self.present.add(item.raw.dir_name)
         if item.facts is None:
             return []
         report = make_report(item.facts, self.capabilities)
         return compare(self.lock, [report], [item.facts], removals=False)
 
-    def finish(self) -> list[Finding]:
+    def finish(self, read: set[str]) -> list[Finding]:
         from capcheck.gate.lockfile import compare
 
-        present = self.present | {e.destination for e in self.loaded.errors if e.destination}
+        present = read | {e.destination for e in self.loaded.errors if e.destination}
         return compare(self.lock, (), removals=self.removals, present=present)

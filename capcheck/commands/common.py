@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from capcheck.capabilities.pack import PackError
-from capcheck.commands.options import capability_id, path_arg
+from capcheck.commands.options import add_jobs_option, capability_id, path_arg
 from capcheck.commands.output import error
 from capcheck.model import LoadError
 from capcheck.report.audit import AuditResult, InputError, run_audit
@@ -30,6 +30,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         help="select a capability variant, e.g. json_mapper=excludes-visual-mapper "
              "(json-mapper=... works too)",
     )
+    add_jobs_option(parser)
 
 
 def parse_variants(items: list[str]) -> dict[str, str]:
@@ -47,7 +48,7 @@ def audit_from_args(args: argparse.Namespace, portable: bool = False) -> AuditRe
     ``portable``: name files independently of the machine (for docs and lock files)."""
     try:
         return run_audit(args.paths, args.transformer, args.rules, parse_variants(args.variant),
-                         portable=portable)
+                         portable=portable, jobs=args.jobs)
     except (InputError, PackError) as exc:
         return error(str(exc))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from capcheck import exitcodes
 from capcheck.commands.check import input_paths
 from capcheck.commands.config import ConfigError, resolve
-from capcheck.commands.options import add_output_option, path_arg
+from capcheck.commands.options import add_jobs_option, add_output_option, path_arg
 from capcheck.commands.output import error, say, write_file, write_out
 
 DEFAULT_LOCK = Path("capcheck.lock.json")
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=path_arg, metavar="FILE",
                         help="configuration file (.capcheck.yaml or pyproject.toml)")
     parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    add_jobs_option(parser)
 
 
 def _error(message: str) -> int:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     paths = input_paths(list(args.paths) or config.paths)
     output: Path = args.output or config.lock or DEFAULT_LOCK
     try:
-        result = run_audit(paths or None, transformer)
+        result = run_audit(paths or None, transformer, jobs=args.jobs)
     except (InputError, PackError) as exc:
         return _error(str(exc))
     if result.errors:

@@ -18,8 +18,9 @@ from capcheck.render import MATRIX_FORMATS, renderer
 from capcheck.report.audit import exit_status
 
 if TYPE_CHECKING:
-    from capcheck.model import LoadError, Report
-    from capcheck.report.matrix import Matrix
+    from capcheck.model import LoadError
+    from capcheck.report.audit import LoadedDestination
+    from capcheck.report.matrix import Matrix, RowEntry
 
 # --format NAME -> renderer module exposing render(matrix) -> str (imported lazily).
 
@@ -58,36 +59,40 @@ def render(matrix_format: str, matrix: Matrix, output: Path | None = None) -> st
     return text
 
 
-def _reports(args: argparse.Namespace) -> tuple[Iterator[Report], list[LoadError]] | int:
-    """The reports of ``capcheck audit`` made one at a time (in load order), and the list
-    that fills with load errors as they are read; 2 after one line for a fatal input."""
+def _entries(args: argparse.Namespace) -> tuple[Iterator[RowEntry], list[LoadError]] | int:
+    """The matrix rows of ``capcheck audit``'s reports, made one at a time (in load
+    order, by worker processes when there are many), and the list that fills with load
+    errors as they are read; 2 after one line for a fatal input."""
     from capcheck.capabilities.pack import PackError, load_pack
     from capcheck.report.audit import InputError, load, make_report
+    from capcheck.report.matrix import row_entry
 
     try:
         capabilities = load_pack(args.rules).select(parse_variants(args.variant))
-        loaded = load(args.paths, args.transformer)
+        loaded = load(args.paths, args.transformer, jobs=args.jobs)
     except (InputError, PackError) as exc:
         return error(str(exc))
-    # Only the HTML page shows evidence and connection settings: the other formats
-    # never ask for their positions.
-    settle = args.format == "html"
-    reports = (make_report(item.facts, capabilities, settle)
-               for item in loaded.destinations() if item.facts is not None)
-    return reports, loaded.errors
+    # A row is made as each report is, and the report dropped; only the HTML page keeps
+    # each cell's evidence and the connection settings (no other format shows them, or
+    # asks for their positions).
+    details = args.format == "html"
+
+    def entry(item: LoadedDestination) -> RowEntry | None:
+        if item.facts is None:
+            return None
+        return row_entry(make_report(item.facts, capabilities, details), details)
+
+    return (e for e in loaded.map(entry) if e is not None), loaded.errors
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.report.matrix import build
+    from capcheck.report.matrix import assemble
 
-    # A row is made as each report is, and the report dropped; only the HTML page keeps
-    # each cell's evidence and the connection settings (no other format shows them).
-    made = _reports(args)
+    made = _entries(args)
     if isinstance(made, int):
         return made
-    reports, errors = made
-    matrix = build(reports, only=args.only, name=args.name,
-                   page_details=args.format == "html", in_folder_order=True)
+    entries, errors = made
+    matrix = assemble(entries, only=args.only, name=args.name, in_folder_order=True)
     text = render(args.format, matrix, args.output)
     if args.output is not None:
         problem = write_file(args.output, text)

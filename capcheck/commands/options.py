@@ -6,7 +6,10 @@
 - ``--color auto|always|never``;
 - capability ids in both spellings, ``json_mapper`` and ``json-mapper``;
 - paths that may not be empty (``capcheck audit ''`` is a usage error, not the
-  current folder).
+  current folder);
+- ``-j/--jobs N`` worker processes for the commands that read many definitions
+  (``auto`` or 0: one per CPU when there are enough destinations; default from
+  ``CAPCHECK_JOBS``, else ``auto``).
 
 Standard library only: ``capcheck rule`` builds its parser from here at start-up.
 """
@@ -14,6 +17,7 @@ Standard library only: ``capcheck rule`` builds its parser from here at start-up
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -78,3 +82,35 @@ def add_color_option(parser: argparse.ArgumentParser) -> None:
         help="colour the output: auto (default: on a terminal, off when piped; NO_COLOR "
              "and FORCE_COLOR are honoured), always or never",
     )
+
+
+JOBS_VARIABLE = "CAPCHECK_JOBS"
+
+
+def jobs_arg(text: str) -> int:
+    """An argparse ``type`` for --jobs: a positive number, or 0 / ``auto`` (0)."""
+    value = text.strip().lower()
+    if value == "auto":
+        return 0
+    if not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of jobs, 0 or auto")
+    return int(value)
+
+
+def add_jobs_option(parser: argparse.ArgumentParser) -> None:
+    """``-j/--jobs``: how many worker processes read and decide destinations."""
+    default = 0
+    raw = os.environ.get(JOBS_VARIABLE, "")
+    if raw.strip():
+        try:
+            default = jobs_arg(raw)
+        except argparse.ArgumentTypeError:
+            default = 0
+    parser.add_argument(
+        "-j", "--jobs", type=jobs_arg, default=default, metavar="N",
+        help="worker processes that read and decide destinations: a number, or auto "
+             "(0; the default): one per CPU when there are enough destinations (about "
+             f"24 per worker), else one; output is the same either way (${JOBS_VARIABLE} "
+             "sets the default)",
+    )
+

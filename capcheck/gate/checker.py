@@ -225,12 +225,13 @@ def run_checks(
     extra: Iterable[Finding] = (),
     fail_on: Severity = Severity.ERROR,
     each: Callable[[LoadedDestination], Iterable[Finding]] | None = None,
-    finish: Callable[[], Iterable[Finding]] | None = None,
+    finish: Callable[[set[str]], Iterable[Finding]] | None = None,
 ) -> CheckResult:
     """Check every loaded definition; ``extra`` findings (e.g. lock changes) are
     filtered and sorted with the rest. ``each`` is asked for more findings about every
-    destination as it is read (so that nothing needs to keep them all), ``finish`` once
-    they all have been."""
+    destination as it is read (so that nothing needs to keep them all; it may run in a
+    worker process, see ``Loaded.map``), ``finish`` once they all have been, with the
+    folder names of the destinations read."""
     from capcheck import checks
 
     selection = selection or Selection()
@@ -240,19 +241,25 @@ def run_checks(
     destinations: dict[str, DestinationRef] = {}
     raw_findings: list[Finding] = []
 
-    # One destination at a time (``Loaded.destinations`` keeps none of them).
-    for item in loaded.destinations():
+    def check_one(item: LoadedDestination) -> tuple[DestinationRef, list[Finding]]:
         raw, facts = item.raw, item.facts
         db_file = str(raw.path / DB_CONFIG)
-        names[raw.dir_name] = facts.name if facts else raw.dir_name
-        destinations.setdefault(
-            raw.dir_name, DestinationRef(raw.dir_name, names[raw.dir_name], db_file)
-        )
+        ref = DestinationRef(raw.dir_name, facts.name if facts else raw.dir_name, db_file)
         ctx = checks.CheckContext(raw=raw, facts=facts)
+        found: list[Finding] = []
         for rule in active:
-            raw_findings.extend(_run_rule(rule, ctx, db_file))
+            found.extend(_run_rule(rule, ctx, db_file))
         if each is not None:
-            raw_findings.extend(each(item))
+            found.extend(each(item))
+        for finding in found:  # positions now: findings are printed with them
+            finding.location.settle()
+        return ref, found
+
+    # One destination at a time (``Loaded.map`` keeps none of them).
+    for ref, found in loaded.map(check_one):
+        names[ref.destination] = ref.name
+        destinations.setdefault(ref.destination, ref)
+        raw_findings.extend(found)
 
     # Load errors: reported once. A load-owning finding at the same file and line covers it.
     covered = {
@@ -277,7 +284,7 @@ def run_checks(
             )
     raw_findings.extend(extra)
     if finish is not None:
-        raw_findings.extend(finish())
+        raw_findings.extend(finish(set(names)))
 
     findings = sorted(
         {

@@ -7,6 +7,7 @@ inside it). This is the only module that walks definition trees.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,13 +108,20 @@ def discover(root: Path) -> Discovery:
     return Discovery(folders, errors)
 
 
-def load_definition_file(path: Path, display: Path | None = None) -> JsonDocument | LoadError:
+def load_definition_file(
+    path: Path | str, display: Path | None = None, optional: bool = False
+) -> JsonDocument | LoadError | None:
     """Read one definition JSON file through ``capcheck.load.files`` (regular files only,
-    size cap) and parse it; every failure is a LoadError naming ``display``."""
+    size cap) and parse it; every failure is a LoadError naming ``display``. With
+    ``optional``, a file that does not exist is None (no error)."""
     shown = str(display if display is not None else path)
     try:
         text = read_text(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        if optional:
+            return None
+        if isinstance(exc, NotADirectoryError):
+            return LoadError(Location(shown), f"cannot read: {exc.strerror or exc}")
         return LoadError(Location(shown), "file not found")
     except FileProblem as exc:
         message = str(exc)
@@ -130,7 +138,8 @@ def load_definition_file(path: Path, display: Path | None = None) -> JsonDocumen
 
 
 def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
-    """Parse the three files of one folder; failures become LoadErrors on the result.
+    """Parse the three files of one folder; failures become LoadErrors on the result
+    (schema.json and ui-config.json may be absent; db-config.json may not).
 
     ``display`` is the name the folder goes by in locations and reports (by default the
     folder path itself); files are always read from ``folder``.
@@ -140,16 +149,10 @@ def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
     dir_name = folder.name if folder.name not in ("", ".", "..") else folder.resolve().name
     docs: dict[str, JsonDocument | None] = {}
     errors: list[LoadError] = []
+    base = os.fspath(folder)
     for name in DEFINITION_FILES:
-        path = folder / name
-        try:
-            present = _probe(path)[0]
-        except OSError:
-            present = True  # reading it says why it cannot be used
-        if name != DB_CONFIG and not present:
-            docs[name] = None
-            continue
-        loaded = load_definition_file(path, display=shown / name)
+        loaded = load_definition_file(os.path.join(base, name), display=shown / name,
+                                      optional=name != DB_CONFIG)
         if isinstance(loaded, LoadError):
             errors.append(LoadError(loaded.location, loaded.message, dir_name))
             docs[name] = None

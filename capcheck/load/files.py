@@ -60,7 +60,7 @@ def _kind(mode: int) -> str:
     return "is not a regular file"
 
 
-def read_bytes(path: Path, limit: int | None = None) -> bytes:
+def read_bytes(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (default
     ``max_file_size()``). Raises FileNotFoundError when it does not exist and
     FileProblem (a short reason) for anything else that prevents reading it."""
@@ -84,15 +84,20 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
             raise FileProblem(_too_big(info.st_size, cap))
         chunks: list[bytes] = []
         total = 0
+        want = info.st_size + 1  # the whole file in one read, and one byte to see its end
         while True:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
+            asked = min(max(want, 1 << 16), cap + 1 - total)
+            chunk = os.read(fd, asked)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > cap:  # grew while being read
                 raise FileProblem(_too_big(total, cap))
-        return b"".join(chunks)
+            if len(chunk) < asked:  # a regular file reads short only at its end
+                break
+            want = 1 << 20
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise FileProblem(f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -104,7 +109,7 @@ def _too_big(size: int, cap: int) -> str:
             f"set {SIZE_VARIABLE} to change it)")
 
 
-def read_text(path: Path, limit: int | None = None) -> str:
+def read_text(path: Path | str, limit: int | None = None) -> str:
     """``read_bytes`` decoded as UTF-8 (a BOM is dropped); FileProblem names the line
     of the first byte that is not UTF-8."""
     raw = read_bytes(path, limit)

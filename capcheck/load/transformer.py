@@ -137,15 +137,44 @@ def shown_path(path: Path, rebase: Rebase | None) -> Path:
 def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) -> TransformerCode:
     """Scan the destination's folders under ``src``; locations name files by
     ``shown_path(file, rebase)``."""
-    code = TransformerCode()
-    for layout in LAYOUTS:
-        for name in names:
-            folder = src / layout / name
-            if folder.is_dir():
-                code.folders.append(f"{layout}/{name}")
-                _scan_folder(folder, code, rebase)
-                break
-    return code
+    return TransformerTree(src, rebase).scan(names)
+
+
+class TransformerTree:
+    """The destination folders of one transformer ``src`` folder, for scanning many
+    destinations: each layout folder is listed once, not probed once per name.
+    Locations name files by ``shown_path(file, rebase)``."""
+
+    def __init__(self, src: Path, rebase: Rebase | None = None) -> None:
+        self.src = src
+        self.rebase = rebase
+        self._listings: dict[str, dict[str, list[str]]] = {}
+
+    def _has_folder(self, layout: str, name: str) -> bool:
+        """``(src / layout / name).is_dir()``: a name that the listing of the layout
+        holds in some case (file systems may ignore case) is asked of the system."""
+        listing = self._listings.get(layout)
+        if listing is None:
+            listing = self._listings[layout] = {}
+            try:
+                with os.scandir(self.src / layout) as entries:
+                    for entry in entries:
+                        listing.setdefault(entry.name.casefold(), []).append(entry.name)
+            except OSError:
+                pass
+        if name.casefold() not in listing:
+            return False
+        return (self.src / layout / name).is_dir()
+
+    def scan(self, names: list[str]) -> TransformerCode:
+        code = TransformerCode()
+        for layout in LAYOUTS:
+            for name in names:
+                if self._has_folder(layout, name):
+                    code.folders.append(f"{layout}/{name}")
+                    _scan_folder(self.src / layout / name, code, self.rebase)
+                    break
+        return code
 
 
 @dataclass(frozen=True)
@@ -191,12 +220,19 @@ def source_kind(name: str) -> bool | None:
     return False if suffix in YAML_SUFFIXES else None
 
 
-def _source_files(folder: Path) -> list[tuple[Path, bool]]:
-    """The files of ``folder`` worth scanning, in sorted path order, each with whether it
-    is JS/TS code (else a YAML workflow). Test, fixture and doc folders are pruned before
-    they are walked, folder links are not followed (as ``os.walk`` does not), folders
-    that cannot be listed are passed over, and nothing is read here."""
-    found: list[tuple[tuple[str, ...], str, bool]] = []
+def _source_files(folder: Path) -> list[tuple[str, bool]]:
+    """The files of ``folder`` worth scanning (paths as strings), in sorted path order,
+    each with whether it is JS/TS code (else a YAML workflow). Test, fixture and doc
+    folders are pruned before they are walked, folder links are not followed (as
+    ``os.walk`` does not), folders that cannot be listed are passed over, and nothing
+    is read here."""
+    return [(path, is_code) for _parts, path, is_code, _link in _walk_sources(folder)]
+
+
+def _walk_sources(folder: Path) -> list[tuple[tuple[str, ...], str, bool, bool]]:
+    """(parts below ``folder``, path, is_code, is a link) of each file worth scanning,
+    sorted as Path objects sort (part by part)."""
+    found: list[tuple[tuple[str, ...], str, bool, bool]] = []
 
     def walk(top: str, rel: tuple[str, ...]) -> None:
         try:
@@ -215,11 +251,11 @@ def _source_files(folder: Path) -> list[tuple[Path, bool]]:
                 continue
             is_code = source_kind(entry.name)
             if is_code is not None and entry.is_file():
-                found.append(((*rel, entry.name), entry.path, is_code))
+                found.append(((*rel, entry.name), entry.path, is_code, entry.is_symlink()))
 
     walk(str(folder), ())
-    found.sort(key=lambda item: item[0])  # the order of Path objects: part by part
-    return [(Path(path), is_code) for _parts, path, is_code in found]
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]) -> None:
@@ -294,17 +330,35 @@ _QUOTED_BY_TYPE: dict[str, re.Pattern[str]] = {}
 
 
 def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> None:
+    files = _walk_sources(folder)
+    names: list[str] = [path for _parts, path, _code, _link in files]
+    if rebase is not None:  # as shown_path(file, rebase), resolving the folder once
+        real = folder.resolve()
+        names = [str(shown_path(Path(path), rebase)) if link
+                 else _rebased(real, parts, path, rebase)
+                 for parts, path, _code, link in files]
+
     def texts() -> Iterator[tuple[str, str, bool]]:
-        for path, is_code in _source_files(folder):
-            shown = str(shown_path(path, rebase))
+        for (_parts, path, is_code, _link), shown in zip(files, names, strict=True):
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
+                with open(path, encoding="utf-8", errors="replace") as stream:
+                    text = stream.read()
             except OSError as exc:
                 code.errors.append(LoadError(Location(shown), f"cannot read: {exc.strerror}"))
                 continue
             yield shown, text, is_code
 
     scan_sources(code, texts())
+
+
+def _rebased(real_folder: Path, parts: tuple[str, ...], path: str, rebase: Rebase) -> str:
+    """``shown_path(path, rebase)`` for a file (not a link) below a folder whose real
+    path is ``real_folder``."""
+    real, shown = rebase
+    try:
+        return str(shown / real_folder.relative_to(real).joinpath(*parts))
+    except ValueError:
+        return path
 
 
 def _segment_hits(

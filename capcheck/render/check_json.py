@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from capcheck import __version__
 from capcheck.gate.checker import CheckResult
 from capcheck.model import Finding
+from capcheck.render.jsontext import indented
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -41,4 +41,4 @@ def render(result: CheckResult) -> str:
             {"message": e.message, **e.location.to_dict()} for e in result.input_errors
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return indented(doc)

@@ -17,7 +17,6 @@ outside it keeps an absolute ``file://`` URI without a base id.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from urllib.parse import quote
 from capcheck import __version__
 from capcheck.gate.checker import CheckResult, RuleInfo
 from capcheck.model import Finding, Severity
+from capcheck.render.jsontext import indented
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -140,4 +140,4 @@ def render(result: CheckResult, root: Path | None = None) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return indented(doc)

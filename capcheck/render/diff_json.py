@@ -3,11 +3,11 @@ sides, added / removed destinations with their verdicts, unreadable definitions.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from capcheck import __version__
 from capcheck.model import Report, Verdict
+from capcheck.render.jsontext import indented
 from capcheck.report.diff import CapabilityChange, DestinationChange, DiffResult
 
 
@@ -70,4 +70,4 @@ def render(result: DiffResult) -> str:
             for e in result.errors
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return indented(doc)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from capcheck import __version__
 from capcheck.model import LoadError, Report
+from capcheck.render.jsontext import indented
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -47,4 +47,4 @@ def render(reports: list[Report], errors: list[LoadError] | None = None) -> str:
         "reports": [report_to_dict(r) for r in reports],
         "errors": [error_to_dict(e) for e in errors or []],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return indented(doc)

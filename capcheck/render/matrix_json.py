@@ -3,10 +3,10 @@ and the summary counts."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from capcheck import __version__
+from capcheck.render.jsontext import indented
 from capcheck.report.matrix import Matrix, Row
 
 
@@ -44,4 +44,4 @@ def to_dict(matrix: Matrix) -> dict[str, Any]:
 
 
 def render(matrix: Matrix) -> str:
-    return json.dumps(to_dict(matrix), indent=2, ensure_ascii=False) + "\n"
+    return indented(to_dict(matrix))

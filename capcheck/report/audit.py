@@ -7,9 +7,10 @@ LoadErrors beside the reports of the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
@@ -25,14 +26,17 @@ from capcheck.load.aliases import HandlerAliases, read_handler_aliases
 from capcheck.load.definitions import RawDefinition, discover, read_definition
 from capcheck.load.transformer import (
     Rebase,
+    TransformerTree,
     candidate_names,
     resolve_src,
-    scan_destination,
     shown_path,
 )
 from capcheck.mappers import BUNDLED
 from capcheck.model import Evidence, LoadError, Location, Report, Status, TransformerInfo
 from capcheck.report.connection import connection_config
+from capcheck.report.workers import ordered_map
+
+R = TypeVar("R")
 
 
 class InputError(Exception):
@@ -50,19 +54,23 @@ class LoadedDestination:
 class Loaded:
     """The definitions under the given paths.
 
+    The folders are found when the Loaded is made; each is read when asked for.
     ``destinations()`` reads them one at a time and keeps none of them, so that memory
-    stays flat in the number of destinations; it can run once. ``raw`` and ``facts``
-    read and keep them all (facts sorted by folder name), for callers that need every
-    destination at once. ``errors`` fills as definitions are read; it is sorted (by file,
-    line, message) once they all have been.
+    stays flat in the number of destinations; ``map(fn)`` gives ``fn`` of each, in the
+    same order, made by forked workers when there are enough destinations (see
+    ``report.workers``; ``jobs``: 1 for one process, 0 automatic). Either can run
+    once. ``raw`` and ``facts`` read and keep them all (facts sorted by folder name),
+    for callers that need every destination at once. ``errors`` fills as definitions
+    are read; it is sorted (by file, line, message) once they all have been.
     """
 
-    def __init__(self, source: Iterator[LoadedDestination] | None = None,
-                 errors: list[LoadError] | None = None) -> None:
-        self._source = source
+    def __init__(self, reader: _Reader | None = None, errors: list[LoadError] | None = None,
+                 jobs: int = 0) -> None:
+        self._reader = reader
+        self.jobs = jobs
         self.errors: list[LoadError] = [] if errors is None else errors
-        self._raw: list[RawDefinition] | None = None if source is not None else []
-        self._facts: list[DestinationFacts] | None = None if source is not None else []
+        self._raw: list[RawDefinition] | None = None if reader is not None else []
+        self._facts: list[DestinationFacts] | None = None if reader is not None else []
 
     def destinations(self) -> Iterator[LoadedDestination]:
         if self._raw is not None:
@@ -71,10 +79,26 @@ class Loaded:
             for raw in self._raw:
                 yield LoadedDestination(raw, by_path.get(str(raw.path)))
             return
-        if self._source is None:
+        yield from self._each(_same, 1)
+
+    def map(self, fn: Callable[[LoadedDestination], R]) -> Iterator[R]:
+        """``fn(destination)`` for each destination, in order (computed by workers when
+        ``jobs`` allows: then ``fn`` runs in another process, its result is sent back
+        pickled, and what it changes outside its result is not seen here)."""
+        if self._raw is not None:
+            yield from map(fn, self.destinations())
+            return
+        yield from self._each(fn, self.jobs)
+
+    def _each(self, fn: Callable[[LoadedDestination], R], jobs: int) -> Iterator[R]:
+        if self._reader is None:
             raise RuntimeError("these definitions were already read one at a time")
-        source, self._source = self._source, None
-        yield from source
+        reader, self._reader = self._reader, None
+        reader.prepare()
+        for errors, result in ordered_map(lambda item: reader.read(item, fn), reader.items,
+                                          jobs):
+            self.errors.extend(errors)
+            yield result
         sort_errors(self.errors)
 
     def _keep_all(self) -> None:
@@ -99,6 +123,10 @@ class Loaded:
         self._keep_all()
         assert self._facts is not None
         return self._facts
+
+
+def _same(item: LoadedDestination) -> LoadedDestination:
+    return item
 
 
 def sort_errors(errors: list[LoadError]) -> None:
@@ -149,10 +177,12 @@ def display_path(path: Path) -> Path:
 
 
 def load(
-    paths: Iterable[Path] | None, transformer: Path | None = None, portable: bool = False
+    paths: Iterable[Path] | None, transformer: Path | None = None, portable: bool = False,
+    jobs: int = 0,
 ) -> Loaded:
-    """Discover and read every definition under ``paths``, with transformer code facts
-    (read lazily: see ``Loaded``; an unusable ``transformer`` raises InputError now).
+    """Discover every definition under ``paths``, to be read with transformer code
+    facts when asked for (see ``Loaded``; an unusable ``transformer`` raises InputError
+    now; ``jobs`` as in ``Loaded.map``).
 
     Files are named as given (relative to the working directory when below it). With
     ``portable``, names do not depend on the machine at all: definitions are named
@@ -167,16 +197,21 @@ def load(
             raise InputError(str(resolved))
         src = resolved
     errors: list[LoadError] = []
-    return Loaded(_read_all(default_paths(paths), src, portable, errors), errors)
+    items = _plan(default_paths(paths), portable, errors)
+    return Loaded(_Reader(items, src, portable), errors, jobs)
 
 
-def _read_all(
-    roots: list[Path], src: Path | None, portable: bool, errors: list[LoadError]
-) -> Iterator[LoadedDestination]:
-    code_rebase: Rebase | None = (src.resolve().parent, Path()) if src and portable else None
-    aliases = read_handler_aliases(src) if src is not None else HandlerAliases()
+# A definition folder to read, and the name it goes by in locations (None: as found).
+_Item = tuple[Path, "Path | None"]
+
+
+def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_Item]:
+    """The definition folders under ``roots`` (each once, however often it is reached),
+    with their display names; what cannot be used goes to ``errors``."""
     bundled = None if portable else resources.bundled_rebase()
     seen: set[Path] = set()
+    items: list[_Item] = []
+    real_parents: dict[Path, Path] = {}
     for root in roots:
         found = discover(root)
         errors.extend(found.errors)
@@ -184,39 +219,75 @@ def _read_all(
         if root.is_file():
             base = base.parent
         for folder in found.folders:
-            key = folder.resolve()
+            key = _real_folder(folder, real_parents)
             if key in seen:
                 continue
             seen.add(key)
             display = shown_path(key, (base, Path())) if portable else None
             if bundled is not None and shown_path(key, bundled) != key:
                 display = shown_path(key, bundled)  # <bundled>/destinations/<name>
-            raw = read_definition(folder, display)
-            errors.extend(raw.errors)
-            facts = build_facts(raw)
-            if isinstance(facts, LoadError):
-                if facts not in errors:
-                    errors.append(facts)
-                yield LoadedDestination(raw, None)
-                continue
-            errors.extend(problem_errors(facts))
-            facts.transformer = TransformerFacts(given=src is not None)
-            if src is not None:
-                _scan_code(facts, src, aliases, code_rebase)
-                errors.extend(facts.transformer.code.errors if facts.transformer.code else ())
-            yield LoadedDestination(raw, facts)
+            items.append((folder, display))
+    return items
 
 
-def _scan_code(
-    facts: DestinationFacts, src: Path, aliases: HandlerAliases, rebase: Rebase | None
-) -> None:
+def _real_folder(folder: Path, real_parents: dict[Path, Path]) -> Path:
+    """``folder.resolve()``, resolving each parent folder once: a folder that is not a
+    link resolves to its resolved parent joined with its name."""
+    if folder.name in ("", ".", "..") or folder.is_symlink():
+        return folder.resolve()
+    parent = real_parents.get(folder.parent)
+    if parent is None:
+        parent = real_parents[folder.parent] = folder.parent.resolve()
+    return parent / folder.name
+
+
+class _Reader:
+    """Reads one planned folder into a LoadedDestination (with the errors that reading
+    it gave), with what is shared by all of them set up once (``prepare``) before any
+    is read, so that forked workers share it."""
+
+    def __init__(self, items: list[_Item], src: Path | None, portable: bool) -> None:
+        self.items = items
+        self.src = src
+        self.tree: TransformerTree | None = None
+        self.aliases = HandlerAliases()
+        self._rebase: Rebase | None = (
+            (src.resolve().parent, Path()) if src is not None and portable else None)
+
+    def prepare(self) -> None:
+        if self.src is not None:
+            self.tree = TransformerTree(self.src, self._rebase)
+            self.aliases = read_handler_aliases(self.src)
+            import yaml  # noqa: F401 - workflows are YAML: imported once, before any fork
+        import orjson  # noqa: F401 - the definition parser (see load.jsondoc)
+
+    def read(self, item: _Item, fn: Callable[[LoadedDestination], R]) -> tuple[list[LoadError], R]:
+        folder, display = item
+        errors: list[LoadError] = []
+        raw = read_definition(folder, display)
+        errors.extend(raw.errors)
+        facts = build_facts(raw)
+        if isinstance(facts, LoadError):
+            if facts not in errors:
+                errors.append(facts)
+            return errors, fn(LoadedDestination(raw, None))
+        errors.extend(problem_errors(facts))
+        facts.transformer = TransformerFacts(given=self.src is not None)
+        if self.tree is not None:
+            _scan_code(facts, self.tree, self.aliases)
+            errors.extend(facts.transformer.code.errors if facts.transformer.code else ())
+        return errors, fn(LoadedDestination(raw, facts))
+
+
+def _scan_code(facts: DestinationFacts, tree: TransformerTree, aliases: HandlerAliases) -> None:
     """Scan the code the transformer runs for this destination: its handler alias's
     target first (the transformer's own DestHandlerMap), else the folder of its name."""
     names = candidate_names(facts.dir_name, facts.name)
     alias = aliases.lookup(names)
     if alias is not None:
         names = [alias.target, *names]
-    code = scan_destination(src, names, rebase)
+    code = tree.scan(names)
+    rebase = tree.rebase
     info = facts.transformer
     info.code = code
     info.alias_note = aliases.note
@@ -307,13 +378,18 @@ def run_audit(
     rules: list[Path] | None = None,
     variants: dict[str, str] | None = None,
     portable: bool = False,
+    jobs: int = 0,
 ) -> AuditResult:
     """Raises InputError / PackError only for inputs that make the whole run impossible.
-    ``portable``: machine-independent file names (see ``load``)."""
+    ``portable``: machine-independent file names (see ``load``); ``jobs``: worker
+    processes (see ``Loaded.map``)."""
     capabilities = load_pack(rules).select(variants)
-    loaded = load(paths, transformer, portable)
+    loaded = load(paths, transformer, portable, jobs)
+
+    def report_of(item: LoadedDestination) -> Report | None:
+        return None if item.facts is None else make_report(item.facts, capabilities)
+
     # One destination at a time: its files and facts are dropped once its report is made.
-    reports = [make_report(item.facts, capabilities)
-               for item in loaded.destinations() if item.facts is not None]
+    reports = [r for r in loaded.map(report_of) if r is not None]
     reports.sort(key=lambda r: (r.destination, r.definition_dir))
     return AuditResult(reports, loaded.errors)

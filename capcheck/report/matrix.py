@@ -175,6 +175,23 @@ def matches_name(row: Row, pattern: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class RowEntry:
+    """What the matrix keeps of one report: its row, and the columns it adds (from
+    --rules) with the folder order they are seen in."""
+
+    row: Row
+    order: tuple[str, str]  # (folder name, definition folder)
+    extra: tuple[Column, ...]
+
+
+def row_entry(report: Report, page_details: bool = True) -> RowEntry:
+    extra = tuple(Column(v.capability, v.title) for v in report.verdicts
+                  if v.capability not in CAPABILITIES)
+    return RowEntry(make_row(report, page_details), (report.destination, report.definition_dir),
+                    extra)
+
+
 def build(
     reports: Iterable[Report], only: Iterable[str] = (), name: str | None = None,
     page_details: bool = True, in_folder_order: bool = False,
@@ -186,16 +203,22 @@ def build(
     in first-seen order of ``reports``, or with ``in_folder_order`` of the reports sorted
     by folder name, then definition folder (the order of an AuditResult).
     """
+    return assemble((row_entry(r, page_details) for r in reports), only, name,
+                    in_folder_order)
+
+
+def assemble(
+    entries: Iterable[RowEntry], only: Iterable[str] = (), name: str | None = None,
+    in_folder_order: bool = False,
+) -> Matrix:
+    """The matrix of rows made by ``row_entry`` (see ``build``)."""
     only_ids = [ONLY_CHOICES[o] for o in only]
     rows: list[Row] = []
-    seen_columns: list[tuple[tuple[str, str], list[Column]]] = []
-    standard = set(CAPABILITIES)
-    for report in reports:
-        rows.append(make_row(report, page_details))
-        extra = [Column(v.capability, v.title) for v in report.verdicts
-                 if v.capability not in standard]
-        if extra:
-            seen_columns.append(((report.destination, report.definition_dir), extra))
+    seen_columns: list[tuple[tuple[str, str], tuple[Column, ...]]] = []
+    for entry in entries:
+        rows.append(entry.row)
+        if entry.extra:
+            seen_columns.append((entry.order, entry.extra))
     rows.sort(key=Row.sort_key)
     if in_folder_order:
         seen_columns.sort(key=lambda item: item[0])

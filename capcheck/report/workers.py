@@ -1,0 +1,188 @@
+"""Run one function over many destinations in forked worker processes, results in order.
+
+Reading, checking and deciding one destination does not depend on any other, so a
+corpus can be spread over the machine's CPUs. Workers are forked from the running
+process (everything already imported and set up is shared, nothing is sent to them);
+each takes every ``jobs``-th block of destinations and sends back each result,
+pickled, as soon as it has it; the caller gets the results one at a time in input
+order, exactly as ``map(fn, items)`` would give them. Where ``os.fork`` is not
+available, for small inputs, or with ``jobs`` 1, it is ``map(fn, items)``.
+
+A worker that fails (an exception in ``fn``: a capcheck bug, since bad input never
+raises) makes the caller raise ``WorkerError`` with the worker's traceback text; when
+the caller stops early or is interrupted, the workers are killed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import selectors
+import signal
+import struct
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many items per worker, starting workers costs more than it saves.
+MIN_ITEMS_PER_JOB = 24
+_FRAME = struct.Struct("<Q")
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed; the message holds its traceback."""
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def effective_jobs(jobs: int | None, items: int) -> int:
+    """How many workers to use for ``items`` items: ``jobs`` when given (0 or None:
+    automatic: one per CPU, at most one per ``MIN_ITEMS_PER_JOB`` items), never more
+    than there are items, 1 where processes cannot be forked."""
+    if not hasattr(os, "fork") or items < 2:
+        return 1
+    if not jobs:
+        jobs = min(available_cpus(), items // MIN_ITEMS_PER_JOB)
+    return max(1, min(jobs, items))
+
+
+def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = 0) -> Iterator[R]:
+    """``fn(item)`` for each of ``items``, in order, computed by ``effective_jobs``
+    forked workers."""
+    workers = effective_jobs(jobs, len(items))
+    if workers <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    yield from _forked(fn, items, workers)
+
+
+def _blocks(count: int, workers: int) -> list[list[int]]:
+    """Item indices per worker: blocks handed out in turn, small enough that the
+    workers finish together, large enough that each result is not a round trip."""
+    size = max(1, min(16, count // (workers * 8)))
+    plan: list[list[int]] = [[] for _ in range(workers)]
+    for number, start in enumerate(range(0, count, size)):
+        plan[number % workers].extend(range(start, min(start + size, count)))
+    return plan
+
+
+def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pids: list[int] = []
+    readers: list[int] = []
+    try:
+        for indices in _blocks(len(items), workers):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(read_end)
+                for other in readers:
+                    os.close(other)
+                _work(fn, items, indices, write_end)
+            os.close(write_end)
+            pids.append(pid)
+            readers.append(read_end)
+        yield from _collect(readers, len(items))
+    finally:
+        for fd in readers:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
+def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: int) -> None:
+    """In a worker: send ``(index, True, fn(item))`` for each index, or ``(index,
+    False, traceback)`` for the first that fails; then exit without running the
+    parent's exit handlers or flushing its buffers."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent cleans up
+        with os.fdopen(fd, "wb", buffering=1 << 16) as stream:
+            for index in indices:
+                try:
+                    payload = pickle.dumps((index, True, fn(items[index])),
+                                           pickle.HIGHEST_PROTOCOL)
+                except Exception:  # noqa: BLE001 - sent to the parent, which raises
+                    payload = pickle.dumps((index, False, traceback.format_exc()),
+                                           pickle.HIGHEST_PROTOCOL)
+                    status = 1
+                stream.write(_FRAME.pack(len(payload)))
+                stream.write(payload)
+                if status:
+                    break
+    except BaseException:  # noqa: BLE001 - e.g. the parent went away: just stop
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _collect(readers: list[int], count: int) -> Iterator[Any]:
+    """The results from the workers' pipes, yielded in index order."""
+    selector = selectors.DefaultSelector()
+    buffers: dict[int, bytearray] = {}
+    for fd in readers:
+        selector.register(fd, selectors.EVENT_READ)
+        buffers[fd] = bytearray()
+    ready: dict[int, Any] = {}
+    following = 0
+    open_pipes = len(readers)
+    try:
+        while following < count:
+            while following in ready:
+                yield ready.pop(following)
+                following += 1
+            if following >= count:
+                break
+            if not open_pipes:
+                raise WorkerError("a worker process ended before sending all its results")
+            for key, _events in selector.select():
+                fd = int(key.fd)
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    selector.unregister(fd)
+                    open_pipes -= 1
+                    continue
+                buffer = buffers[fd]
+                buffer += chunk
+                for index, ok, value in _frames(buffer):
+                    if not ok:
+                        raise WorkerError(str(value))
+                    ready[index] = value
+    finally:
+        selector.close()
+
+
+def _frames(buffer: bytearray) -> Iterator[tuple[int, bool, Any]]:
+    """Complete frames at the start of ``buffer`` (removed from it), unpickled."""
+    start = 0
+    size = _FRAME.size
+    while len(buffer) - start >= size:
+        (length,) = _FRAME.unpack_from(buffer, start)
+        if len(buffer) - start - size < length:
+            break
+        body = bytes(buffer[start + size : start + size + length])
+        start += size + length
+        yield pickle.loads(body)
+    del buffer[:start]

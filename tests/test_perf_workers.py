@@ -1,0 +1,169 @@
+"""Worker processes (``report.workers``, ``--jobs``): the same output as one process.
+
+The commands that read many destinations spread them over forked workers; every
+output, exit code and error line must be what one process gives, for the real corpus
+(when CAPCHECK_CORPUS is set) and for a corpus with broken destinations in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capcheck.render.jsontext import indented
+from capcheck.report import workers
+from capcheck.report.workers import WorkerError, effective_jobs, ordered_map
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def _square(n: int) -> tuple[int, int, int]:
+    return n, n * n, os.getpid()
+
+
+def test_ordered_map_gives_map_in_order() -> None:
+    items = list(range(500))
+    got = list(ordered_map(_square, items, jobs=3))
+    assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in items]
+    assert len({pid for _n, _sq, pid in got}) == 3  # really three workers
+    assert os.getpid() not in {pid for _n, _sq, pid in got}
+
+
+def test_ordered_map_one_job_is_in_process() -> None:
+    got = list(ordered_map(_square, list(range(50)), jobs=1))
+    assert {pid for _n, _sq, pid in got} == {os.getpid()}
+
+
+def _fails_at_123(n: int) -> int:
+    if n == 123:
+        raise ValueError("boom at 123")
+    return n
+
+
+def test_a_failing_worker_raises_with_its_traceback() -> None:
+    with pytest.raises(WorkerError, match="boom at 123"):
+        list(ordered_map(_fails_at_123, list(range(400)), jobs=2))
+
+
+def _dies_at_50(n: int) -> int:
+    if n == 50:
+        os._exit(3)
+    return n
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(WorkerError, match="ended before"):
+        list(ordered_map(_dies_at_50, list(range(300)), jobs=2))
+
+
+def test_stopping_early_leaves_no_worker_behind() -> None:
+    results = ordered_map(_square, list(range(2000)), jobs=2)
+    first = next(results)
+    pids = {first[2]}
+    for _ in range(30):
+        pids.add(next(results)[2])
+    results.close()  # the consumer stops: the workers are killed and reaped
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_effective_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "available_cpus", lambda: 8)
+    assert effective_jobs(0, 1) == 1
+    assert effective_jobs(0, 47) == 1  # fewer than two workers' worth
+    assert effective_jobs(0, 239) == 8
+    assert effective_jobs(0, 100) == 4
+    assert effective_jobs(3, 239) == 3
+    assert effective_jobs(16, 5) == 5
+
+
+# -- the commands ----------------------------------------------------------------------
+
+def _capcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CAPCHECK_JOBS"}
+    return subprocess.run([sys.executable, "-m", "capcheck", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, check=False)
+
+
+def _same_either_way(args: list[str], cwd: Path | None = None) -> None:
+    one = _capcheck(*args, "--jobs", "1", cwd=cwd)
+    two = _capcheck(*args, "--jobs", "3", cwd=cwd)
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert one.stdout or one.stderr
+
+
+@pytest.fixture(scope="module")
+def broken_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real corpus with a few destinations broken in different ways."""
+    value = os.environ.get("CAPCHECK_CORPUS")
+    if not value or not Path(value).is_dir():
+        pytest.skip("CAPCHECK_CORPUS is not set (the real corpus lives outside the project)")
+    corpus = Path(value)
+    target = tmp_path_factory.mktemp("workers") / "destinations"
+    shutil.copytree(corpus, target)
+    (target / "braze" / "db-config.json").write_text("{ not json", encoding="utf-8")
+    (target / "mp" / "ui-config.json").write_text("[1,]", encoding="utf-8")
+    config = json.loads((target / "moengage" / "db-config.json").read_text(encoding="utf-8"))
+    config["config"]["supportedSourceTypes"] = "warehouse"
+    (target / "moengage" / "db-config.json").write_text(json.dumps(config), encoding="utf-8")
+    (target / "zz_lost").mkdir()
+    (target / "zz_lost" / "schema.json").write_text("{}", encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("command", [
+    ["matrix", "--format", "json"], ["matrix", "--format", "html"],
+    ["audit", "--format", "json"],
+    ["check", "--no-config", "--output-format", "json"], ["check", "--no-config"],
+])
+def test_commands_give_the_same_output_with_workers(
+    command: list[str], broken_corpus: Path
+) -> None:
+    args = [command[0], str(broken_corpus), *command[1:]]
+    tree = os.environ.get("CAPCHECK_TRANSFORMER")
+    if tree:
+        args += ["--transformer", tree]
+    _same_either_way(args)
+
+
+def test_lock_and_docs_are_the_same_with_workers(tmp_path: Path, corpus: Path) -> None:
+    for jobs in ("1", "2"):
+        out = tmp_path / f"j{jobs}"
+        out.mkdir()
+        done = _capcheck("lock", str(corpus), "--no-config", "-o", str(out / "lock.json"),
+                         "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+        done = _capcheck("docs", str(corpus), "--out", str(out / "docs"), "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+    lock_one, lock_two = (tmp_path / j / "lock.json" for j in ("j1", "j2"))
+    assert lock_one.read_bytes() == lock_two.read_bytes()
+    one = sorted(p.relative_to(tmp_path / "j1" / "docs")
+                 for p in (tmp_path / "j1" / "docs").rglob("*") if p.is_file())
+    assert len(one) > 200
+    for rel in one:
+        assert (tmp_path / "j1" / "docs" / rel).read_bytes() == \
+            (tmp_path / "j2" / "docs" / rel).read_bytes()
+
+
+def test_jobs_must_be_a_number(core_defs: Path) -> None:
+    done = _capcheck("matrix", str(core_defs), "--jobs", "many")
+    assert done.returncode == 2 and "a number of jobs" in done.stderr
+
+
+# -- JSON text ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("doc", [
+    {"a": [1, -2, 2**63 - 1, -(2**63), 2**64 - 1], "b": {"": [], "c": {}}, "d": None},
+    ["\x00\x1f\x7f\b\f\n\r\t\"\\/", "\u2028é😀", True, False],
+    {"float": 1e100}, {"f": -0.0, "g": 0.1}, [2**64], [-(2**63) - 1], ["\ud800"],
+    (1, 2), {"t": (1, [2])}, {1: "int key"}, [],
+])
+def test_indented_is_json_dumps(doc: object) -> None:
+    assert indented(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
