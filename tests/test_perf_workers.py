@@ -47,8 +47,10 @@ def _fails_at_123(n: int) -> int:
 
 
 def test_a_failing_worker_raises_with_its_traceback() -> None:
-    with pytest.raises(WorkerError, match="boom at 123"):
+    with pytest.raises(WorkerError, match="boom at 123") as caught:
         list(ordered_map(_fails_at_123, list(range(400)), jobs=2))
+    assert str(caught.value) == "in a worker process: ValueError: boom at 123"
+    assert "Traceback" in caught.value.__notes__[0] and "_fails_at_123" in caught.value.__notes__[0]
 
 
 def _dies_at_50(n: int) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 
 DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024
@@ -146,6 +145,8 @@ def write_text_atomic(path: Path, text: str) -> None:
                 stream.write(data)
             return
     folder = target.parent
+    import tempfile  # only when writing
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as stream:

@@ -9,19 +9,15 @@ order, exactly as ``map(fn, items)`` would give them. Where ``os.fork`` is not
 available, for small inputs, or with ``jobs`` 1, it is ``map(fn, items)``.
 
 A worker that fails (an exception in ``fn``: a capcheck bug, since bad input never
-raises) makes the caller raise ``WorkerError`` with the worker's traceback text; when
-the caller stops early or is interrupted, the workers are killed.
+raises) makes the caller raise ``WorkerError`` naming the worker's exception (its
+traceback is a note on the error); a worker that dies is a ``WorkerError`` too, never a
+hang; when the caller stops early or is interrupted, the workers are killed.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import selectors
-import signal
-import struct
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +26,7 @@ R = TypeVar("R")
 
 # Below this many items per worker, starting workers costs more than it saves.
 MIN_ITEMS_PER_JOB = 24
-_FRAME = struct.Struct("<Q")
+_FRAME_SIZE = 8  # a little-endian 64-bit length before each pickled result
 
 
 class WorkerError(RuntimeError):
@@ -48,12 +44,20 @@ def available_cpus() -> int:
 def effective_jobs(jobs: int | None, items: int) -> int:
     """How many workers to use for ``items`` items: ``jobs`` when given (0 or None:
     automatic: one per CPU, at most one per ``MIN_ITEMS_PER_JOB`` items), never more
-    than there are items, 1 where processes cannot be forked."""
-    if not hasattr(os, "fork") or items < 2:
+    than there are items, 1 where processes cannot be forked (no ``os.fork``, or other
+    threads running)."""
+    if not hasattr(os, "fork") or items < 2 or _threaded():
         return 1
     if not jobs:
         jobs = min(available_cpus(), items // MIN_ITEMS_PER_JOB)
     return max(1, min(jobs, items))
+
+
+def _threaded() -> bool:
+    """Whether other threads run here: forking then could copy a lock another thread
+    holds (and Python warns about it), so the work stays in this process."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = 0) -> Iterator[R]:
@@ -78,6 +82,8 @@ def _blocks(count: int, workers: int) -> list[list[int]]:
 
 
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    import signal
+
     sys.stdout.flush()
     sys.stderr.flush()
     pids: list[int] = []
@@ -116,6 +122,10 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: in
     """In a worker: send ``(index, True, fn(item))`` for each index, or ``(index,
     False, traceback)`` for the first that fails; then exit without running the
     parent's exit handlers or flushing its buffers."""
+    import pickle
+    import signal
+    import traceback
+
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent cleans up
@@ -128,7 +138,7 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: in
                     payload = pickle.dumps((index, False, traceback.format_exc()),
                                            pickle.HIGHEST_PROTOCOL)
                     status = 1
-                stream.write(_FRAME.pack(len(payload)))
+                stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
                 stream.write(payload)
                 if status:
                     break
@@ -140,6 +150,8 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: in
 
 def _collect(readers: list[int], count: int) -> Iterator[Any]:
     """The results from the workers' pipes, yielded in index order."""
+    import selectors
+
     selector = selectors.DefaultSelector()
     buffers: dict[int, bytearray] = {}
     for fd in readers:
@@ -168,18 +180,30 @@ def _collect(readers: list[int], count: int) -> Iterator[Any]:
                 buffer += chunk
                 for index, ok, value in _frames(buffer):
                     if not ok:
-                        raise WorkerError(str(value))
+                        raise _failure(str(value))
                     ready[index] = value
     finally:
         selector.close()
 
 
+def _failure(trace: str) -> WorkerError:
+    """The error for a worker's traceback: its last line as the message (one line, as
+    capcheck's internal-error line shows it), the whole traceback as a note (shown with
+    ``--debug``)."""
+    lines = [line for line in trace.strip().splitlines() if line.strip()]
+    failure = WorkerError(f"in a worker process: {lines[-1] if lines else 'failed'}")
+    failure.add_note(f"the worker's traceback:\n{trace.rstrip()}")
+    return failure
+
+
 def _frames(buffer: bytearray) -> Iterator[tuple[int, bool, Any]]:
     """Complete frames at the start of ``buffer`` (removed from it), unpickled."""
+    import pickle
+
     start = 0
-    size = _FRAME.size
+    size = _FRAME_SIZE
     while len(buffer) - start >= size:
-        (length,) = _FRAME.unpack_from(buffer, start)
+        length = int.from_bytes(buffer[start : start + size], "little")
         if len(buffer) - start - size < length:
             break
         body = bytes(buffer[start + size : start + size + length])
