@@ -9,6 +9,7 @@ the median wall times. The floors:
 
 - matrix: read + ``json.loads`` every definition file, read every transformer source
   file capcheck scans (the list is made beforehand, so the floor walks no folders);
+  ``matrix-j1`` is the same command in one process (``--jobs 1``: no workers);
 - check: the same, plus ``import jsonschema``;
 - version: ``python -c pass``;
 - one destination: ``import jsonschema, yaml`` and parse the destination's 3 files.
@@ -129,7 +130,7 @@ def main() -> int:
                              "data/schemas and data/destinations), e.g. an exported older "
                              "version, instead of the installed one")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["matrix", "check", "version", "one"])
+                        choices=["matrix", "matrix-j1", "check", "version", "one"])
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if not args.corpus or not corpus.is_dir():
@@ -150,6 +151,9 @@ def main() -> int:
             "matrix": ([py, "-c", FLOOR, str(all_files), "0", "0"],
                        [*cap, "matrix", str(corpus), *tr, "--format", "json"],
                        "read + json.loads definitions, read transformer sources"),
+            "matrix-j1": ([py, "-c", FLOOR, str(all_files), "0", "0"],
+                          [*cap, "matrix", str(corpus), *tr, "--format", "json", "--jobs", "1"],
+                          "the same floor; one process (no workers)"),
             "check": ([py, "-c", FLOOR, str(all_files), "1", "0"],
                       [*cap, "check", str(corpus), *tr, "--no-config",
                        "--output-format", "json"],
@@ -164,6 +168,8 @@ def main() -> int:
         print(f"  {'command':60s} {'floor':>9s} {'capcheck':>9s} {'ratio':>7s}")
         for name, (floor, command, what) in cases.items():
             if args.only and name not in args.only:
+                continue
+            if name == "matrix-j1" and args.tree:  # older versions have no --jobs
                 continue
             f, c, ratio = side_by_side(floor, command, args.rounds)
             shown = " ".join(["capcheck", *command[len(cap):]]).replace(str(corpus), "DEFS")
