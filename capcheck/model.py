@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import total_ordering
 from typing import Any
 
 
+@total_ordering
 class Location:
     """A place in a file: line and column are 1-based; pointer is a JSON pointer.
 
@@ -90,21 +92,6 @@ class Location:
         if not isinstance(other, Location):
             return NotImplemented
         return self._key() < other._key()  # type: ignore[operator]
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Location):
-            return NotImplemented
-        return self._key() <= other._key()  # type: ignore[operator]
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Location):
-            return NotImplemented
-        return self._key() > other._key()  # type: ignore[operator]
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Location):
-            return NotImplemented
-        return self._key() >= other._key()  # type: ignore[operator]
 
     def __repr__(self) -> str:
         return (f"Location(file={self.file!r}, line={self.line!r}, column={self.column!r}, "

@@ -192,7 +192,12 @@ def _failure(trace: str) -> WorkerError:
     ``--debug``)."""
     lines = [line for line in trace.strip().splitlines() if line.strip()]
     failure = WorkerError(f"in a worker process: {lines[-1] if lines else 'failed'}")
-    failure.add_note(f"the worker's traceback:\n{trace.rstrip()}")
+    note = f"the worker's traceback:\n{trace.rstrip()}"
+    add_note = getattr(failure, "add_note", None)  # Python 3.11 and later
+    if add_note is not None:
+        add_note(note)
+    else:  # pragma: no cover - older Pythons: kept where --debug can reach it
+        failure.__notes__ = [note]  # type: ignore[attr-defined]
     return failure
 
 
