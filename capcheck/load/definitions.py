@@ -53,6 +53,14 @@ def _probe(path: Path) -> tuple[bool, bool]:
     return True, stat.S_ISDIR(info.st_mode)
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether a listed entry is a folder (following a link, as ``_probe`` does); raises
+    OSError other than "not found"."""
+    if not entry.is_symlink():
+        return entry.is_dir(follow_symlinks=False)
+    return _probe(Path(entry.path))[1]
+
+
 def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower() if exc.strerror else str(exc)
 
@@ -78,15 +86,18 @@ def discover(root: Path) -> Discovery:
             return Discovery([root], [])
         if _probe(root / CHECKOUT_SUBDIR)[1]:
             root = root / CHECKOUT_SUBDIR
-        entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+        with os.scandir(root) as listing:  # one listing; no stat for plain sub-folders
+            entries = sorted((e for e in listing if not e.name.startswith(".")),
+                             key=lambda e: e.name)
     except OSError as exc:
         return Discovery([], [LoadError(Location(str(root)),
                                         f"cannot read folder: {_reason(exc)}")])
     folders: list[Path] = []
     errors: list[LoadError] = []
-    for child in entries:
+    for entry in entries:
+        child = root / entry.name
         try:
-            if not _probe(child)[1]:
+            if not _is_folder(entry):
                 continue
             if _probe(child / DB_CONFIG)[0]:
                 folders.append(child)

@@ -223,11 +223,19 @@ def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_I
             if key in seen:
                 continue
             seen.add(key)
-            display = shown_path(key, (base, Path())) if portable else None
-            if bundled is not None and shown_path(key, bundled) != key:
-                display = shown_path(key, bundled)  # <bundled>/destinations/<name>
+            display = _below(key, base, Path()) if portable else None
+            if bundled is not None and _below(key, *bundled) != key:
+                display = _below(key, *bundled)  # <bundled>/destinations/<name>
             items.append((folder, display))
     return items
+
+
+def _below(real_path: Path, real: Path, shown: Path) -> Path:
+    """``shown_path(real_path, (real, shown))`` for a path already resolved."""
+    try:
+        return shown / real_path.relative_to(real)
+    except ValueError:
+        return real_path
 
 
 def _real_folder(folder: Path, real_parents: dict[Path, Path]) -> Path:
