@@ -169,3 +169,17 @@ def test_jobs_must_be_a_number(core_defs: Path) -> None:
 ])
 def test_indented_is_json_dumps(doc: object) -> None:
     assert indented(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_check_against_a_lock_is_the_same_with_workers(tmp_path: Path, corpus: Path) -> None:
+    lock = tmp_path / "lock.json"
+    done = _capcheck("lock", str(corpus), "--no-config", "-o", str(lock))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    names = sorted(data["destinations"])
+    del data["destinations"][names[0]]  # a destination the lock does not list
+    data["destinations"]["zz_gone"] = data["destinations"][names[1]]  # one not found
+    lock.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    _same_either_way(["check", str(corpus), "--no-config", "--lock", str(lock)])
+    one = _capcheck("check", str(corpus), "--no-config", "--lock", str(lock), "--jobs", "3")
+    assert "CAP901" in one.stdout and "CAP902" in one.stdout
