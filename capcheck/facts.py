@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capcheck.load.definitions import RawDefinition
 from capcheck.load.jsondoc import JsonDocument, pointer
-from capcheck.load.transformer import TransformerCode
 from capcheck.model import Evidence, LoadError, Location
+
+if TYPE_CHECKING:  # imported where a transformer is scanned
+    from capcheck.load.transformer import TransformerCode
 
 CONFIG = "/config"
 SOURCE_TYPES = "/config/supportedSourceTypes"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
@@ -24,17 +24,13 @@ from capcheck.facts import (
 )
 from capcheck.load.aliases import HandlerAliases, read_handler_aliases
 from capcheck.load.definitions import RawDefinition, discover, read_definition
-from capcheck.load.transformer import (
-    Rebase,
-    TransformerTree,
-    candidate_names,
-    resolve_src,
-    shown_path,
-)
 from capcheck.mappers import BUNDLED
 from capcheck.model import Evidence, LoadError, Location, Report, Status, TransformerInfo
 from capcheck.report.connection import connection_config
 from capcheck.report.workers import ordered_map
+
+if TYPE_CHECKING:  # the transformer scanner is imported only when a transformer is given
+    from capcheck.load.transformer import Rebase, TransformerTree
 
 R = TypeVar("R")
 
@@ -192,6 +188,8 @@ def load(
     """
     src: Path | None = None
     if transformer is not None:
+        from capcheck.load.transformer import resolve_src
+
         resolved = resolve_src(display_path(Path(transformer)))
         if isinstance(resolved, LoadError):
             raise InputError(str(resolved))
@@ -264,6 +262,8 @@ class _Reader:
 
     def prepare(self) -> None:
         if self.src is not None:
+            from capcheck.load.transformer import TransformerTree
+
             self.tree = TransformerTree(self.src, self._rebase)
             self.aliases = read_handler_aliases(self.src)
             import yaml  # noqa: F401 - workflows are YAML: imported once, before any fork
@@ -290,6 +290,8 @@ class _Reader:
 def _scan_code(facts: DestinationFacts, tree: TransformerTree, aliases: HandlerAliases) -> None:
     """Scan the code the transformer runs for this destination: its handler alias's
     target first (the transformer's own DestHandlerMap), else the folder of its name."""
+    from capcheck.load.transformer import candidate_names, shown_path
+
     names = candidate_names(facts.dir_name, facts.name)
     alias = aliases.lookup(names)
     if alias is not None:
@@ -321,6 +323,8 @@ def transformer_info(facts: DestinationFacts) -> TransformerInfo:
     extra = "".join(f"; {text}" for text in (
         info.alias.fact if info.alias else "", info.alias_note) if text)
     if code is None:
+        from capcheck.load.transformer import candidate_names
+
         names = ", ".join(candidate_names(facts.dir_name, facts.name))
         return TransformerInfo(
             True,
