@@ -148,18 +148,17 @@ class TransformerTree:
     def __init__(self, src: Path, rebase: Rebase | None = None) -> None:
         self.src = src
         self.rebase = rebase
-        self._listings: dict[str, dict[str, list[str]]] = {}
+        self._listings: dict[str, set[str]] = {}  # layout -> its entries' names, casefolded
 
     def _has_folder(self, layout: str, name: str) -> bool:
         """``(src / layout / name).is_dir()``: a name that the listing of the layout
         holds in some case (file systems may ignore case) is asked of the system."""
         listing = self._listings.get(layout)
         if listing is None:
-            listing = self._listings[layout] = {}
+            listing = self._listings[layout] = set()
             try:
                 with os.scandir(self.src / layout) as entries:
-                    for entry in entries:
-                        listing.setdefault(entry.name.casefold(), []).append(entry.name)
+                    listing.update(entry.name.casefold() for entry in entries)
             except OSError:
                 pass
         if name.casefold() not in listing:
