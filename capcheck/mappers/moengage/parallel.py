@@ -1,11 +1,13 @@
 """``capcheck map --jobs N``: the same line-level pipeline in N worker processes.
 
-The parent reads the input and cuts it into chunks (at most ``CHUNK_LINES`` lines or
-``CHUNK_BYTES`` bytes of input), hands each to a worker of a process pool, and writes the
-workers' output in input order. At most ``2 * N`` chunks are out at once, so memory is
-bounded by the jobs times the chunk size (input and output of ``2 * N + 1`` chunks), not by
-the input. Workers ignore Ctrl-C; the parent stops them all (``Pool.terminate``) on Ctrl-C,
-a broken pipe or any error, and re-raises.
+The parent reads the input in blocks of whole lines (about ``CHUNK_BYTES`` each, see
+``stream.iter_blocks``) and counts their lines, nothing more: each block goes as one bytes
+object to a worker of a process pool, which splits, decodes, maps and encodes it and sends
+back one bytes object, and the parent writes those in input order. (Rows are parsed in the
+parent and sent in chunks of ``CHUNK_LINES``.) At most ``2 * N`` chunks are out at once,
+so memory is bounded by the jobs times the chunk size (input and output of ``2 * N + 1``
+chunks), not by the input. Workers ignore Ctrl-C; the parent stops them all
+(``Pool.terminate``) on Ctrl-C, a broken pipe or any error, and re-raises.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from capcheck.mappers.moengage.stream import Counts, make_mapper, map_lines
+from capcheck.mappers.moengage.stream import Counts, count_lines, make_mapper, map_block
 
 CHUNK_LINES = 2_000
-CHUNK_BYTES = 4 * 2**20
+CHUNK_BYTES = 2**19
 IN_FLIGHT_PER_JOB = 2
 
 
@@ -42,8 +44,10 @@ def _init(now: datetime | None, config: dict[str, Any] | None, columns: Any, kin
     _STATE.update(mapper=make_mapper(now), now=now, config=config, columns=columns, kind=kind)
 
 
-def _events_chunk(first: int, lines: list[bytes]) -> tuple[bytes, Counts]:
-    return map_lines(first, lines, _STATE["now"], _STATE["config"], _STATE["mapper"])
+def _events_chunk(first: int, block: bytes) -> tuple[bytes, Counts]:
+    counts = Counts()
+    data, _ = map_block(first, block, _STATE["mapper"], _STATE["config"], counts)
+    return data, counts
 
 
 def _rows_chunk(items: list[tuple[int, Any]]) -> tuple[bytes, Counts]:
@@ -62,22 +66,6 @@ def _rows_chunk(items: list[tuple[int, Any]]) -> tuple[bytes, Counts]:
 
 
 # ---------------------------------------------------------------------------- chunking
-
-
-def line_chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
-    """(first line number, lines) chunks of a line stream."""
-    chunk: list[bytes] = []
-    size = 0
-    first = 1
-    for raw in lines:
-        chunk.append(raw)
-        size += len(raw)
-        if len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
-            yield first, chunk
-            first += len(chunk)
-            chunk, size = [], 0
-    if chunk:
-        yield first, chunk
 
 
 def row_chunks(items: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
@@ -134,10 +122,13 @@ def _drain_one(
 
 
 def event_tasks(
-    lines: Iterable[bytes],
+    blocks: Iterable[bytes],
 ) -> Iterator[tuple[Callable[..., tuple[bytes, Counts]], tuple[Any, ...]]]:
-    for first, chunk in line_chunks(lines):
-        yield _events_chunk, (first, chunk)
+    """One task per block of whole lines, with the number of its first line."""
+    first = 1
+    for block in blocks:
+        yield _events_chunk, (first, block)
+        first += count_lines(block)
 
 
 def row_tasks(

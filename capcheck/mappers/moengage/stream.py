@@ -56,6 +56,51 @@ def iter_lines(stream: Iterable[bytes]) -> Iterator[bytes]:
             yield raw
 
 
+READ_BYTES = 2**20  # one read (and, with --jobs, one worker task) of whole lines
+
+
+def iter_blocks(stream: Any, size: int = READ_BYTES) -> Iterator[bytes]:
+    """The stream in blocks of whole lines, each about ``size`` bytes (the last may lack
+    its terminator).
+
+    A block ends after an LF, or after a CR that is not the last byte read (an LF may
+    follow it), so no block splits a CRLF: the lines of the blocks
+    (``block.splitlines(keepends=True)``) are the lines of :func:`iter_lines`. Each read is
+    one ``read1`` where the stream has it: on a pipe or terminal that returns what is
+    there, so a slow producer's lines are mapped as they come. Memory is a block or the
+    longest line.
+    """
+    read = getattr(stream, "read1", None) or stream.read
+    pending: list[bytes] = []
+    while True:
+        data = read(size)
+        if not data:
+            break
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            cut = data.rfind(b"\r", 0, len(data) - 1) + 1
+        if not cut:  # no line ends here: a long line goes on
+            pending.append(data)
+            continue
+        head = data if cut == len(data) else data[:cut]
+        if pending:
+            pending.append(head)
+            head = b"".join(pending)
+            pending = []
+        yield head
+        if cut < len(data):
+            pending.append(data[cut:])
+    if pending:
+        yield b"".join(pending)
+
+
+def count_lines(block: bytes) -> int:
+    """How many lines ``block.splitlines()`` gives, without building them when it can."""
+    if b"\r" in block:
+        return len(block.splitlines())
+    return block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
+
+
 # ---------------------------------------------------------------------------- counts
 
 
@@ -374,22 +419,23 @@ else:  # pragma: no cover
 # ---------------------------------------------------------------------------- chunks
 
 
-def map_lines(
-    first_lineno: int, lines: list[bytes], now: datetime | None,
-    config: dict[str, Any] | None, mapper: Mapper | None = None,
-) -> tuple[bytes, Counts]:
-    """A chunk of event lines -> their JSONL output and counts (one call per chunk)."""
-    mapper = mapper or make_mapper(now)
-    counts = Counts()
+def map_block(
+    first_lineno: int, block: bytes, mapper: Mapper, config: dict[str, Any] | None,
+    counts: Counts,
+) -> tuple[bytes, int]:
+    """A block of whole lines (see :func:`iter_blocks`) -> its JSONL output (one bytes
+    object) and its number of lines; ``counts`` is updated."""
+    output = _decoder().output
+    tally = counts.tally
     out: list[bytes] = []
     append = out.append
-    tally = counts.tally
-    output = _decoder().output
-    for lineno, raw in enumerate(lines, first_lineno):
+    lineno = first_lineno
+    for raw in block.splitlines(keepends=True):
         data, record = output(lineno, raw, mapper, config)
         tally(record)
         append(data)
-    return b"".join(out), counts
+        lineno += 1
+    return b"".join(out), lineno - first_lineno
 
 
 _DECODER: EventDecoder | None = None
