@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (JSON templates: %-formatting keeps the braces readable)
 """The fast paths of ``capcheck map`` against the reference paths they replace.
 
 Property-style: many generated inputs, each compared with the slow or reference answer
@@ -7,11 +8,15 @@ Property-style: many generated inputs, each compared with the slow or reference 
 from __future__ import annotations
 
 import io
+import json
 import random
+from datetime import datetime, timezone
 
 import pytest
 
 from capcheck.mappers.moengage import stream
+
+orjson = pytest.importorskip("orjson", reason="orjson is the fast path under test")
 
 # ---------------------------------------------------------------------------- blocks
 
@@ -72,3 +77,160 @@ def test_a_crlf_is_never_split_between_blocks() -> None:
         blocks = list(stream.iter_blocks(io.BytesIO(data), size))
         assert all(not b.startswith(b"\n") for b in blocks), (size, blocks)
         assert b"".join(blocks) == data
+
+
+# ---------------------------------------------------------------------------- events
+
+NOW = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+CONFIG = {"apiId": "app", "apiKey": "key", "region": "EU"}
+MAPPER = stream.make_mapper(NOW)
+
+# Number literals written as text (JSON.parse and orjson read some of them differently).
+_NUMBERS = [
+    "0", "-0", "7", "-12", "1.0", "-0.0", "2.50", "31.98", "1e3", "1E-7", "2.5e-5", "0.00001",
+    "0.0001", "0.000123", "1e16", "1.5e16", "1e21", "1e400", "5e-324", "9007199254740991",
+    "9007199254740992", "9007199254740993", "-9007199254740993", "1234567890123456",
+    "123456789012345678", "18446744073709551616", "0.30000000000000004", "100.000",
+    "3.14159265358979323846", "1.7976931348623157e308", "123456789012345.9999",
+]
+# Strings the mapper converts (to_number, to_string, zone names) or passes through.
+_STRINGS = [
+    "", "36", " 12 ", "0x1F", "0b101", "1e-7", "0.00001", "Infinity", "-0", "1.0",
+    "12345678901234567890123", "0xFFFFFFFFFFFFFFFFFFFFFFFF", "Asia/Kolkata", "asia/kolkata",
+    "America/St_Johns", "Nowhere/Zone", "UTC", "2024-03-01T11:59:59.456Z",
+    "2024-03-01 11:59:59+05:30", "1709294399", "é漢字😀", "\u2028", "\x00\x1f\x7f", 'q"\\',
+    "550e8400-e29b-41d4-a716-446655440000", "3f2a9c1d8b7a6c5d4e3f2a9c1d8b7a6c", "e-mail",
+    "v1.0,", "ios", "iPadOS", "android",
+]
+_ESCAPED_STRINGS = ['"\\ud800"', '"\\udc00x"', '"\\u00e9\\n\\t"', '"\\/"']
+_KEYS = ["a", "b", "0", "1", "10", "01", "-1", "a.b", "", "é", "name", "email", "id",
+         "firstName", "age", "createdAt", "products", "4294967295", "4294967294", "x y"]
+
+
+def _literal(rng: random.Random, depth: int = 0) -> str:
+    """JSON text of a random value (numbers as literal text, so every form is tried)."""
+    roll = rng.random()
+    if depth < 3 and roll < 0.15:
+        items = [_literal(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+        return "[" + ",".join(items) + "]"
+    if depth < 3 and roll < 0.3:
+        return _object(rng, depth + 1)
+    if roll < 0.55:
+        return rng.choice(_NUMBERS)
+    if roll < 0.62:
+        return rng.choice(["true", "false", "null"])
+    if roll < 0.67:
+        return rng.choice(_ESCAPED_STRINGS)
+    return json.dumps(rng.choice(_STRINGS), ensure_ascii=rng.random() < 0.3)
+
+
+def _object(rng: random.Random, depth: int, keys: list[str] | None = None) -> str:
+    names = keys if keys is not None else rng.sample(_KEYS, rng.randrange(0, 6))
+    parts = [f"{json.dumps(k)}:{_literal(rng, depth)}" for k in names]
+    return "{" + ",".join(parts) + "}"
+
+
+def _event(rng: random.Random) -> str:
+    kind = rng.choice(["track", "track", "identify", "identify", "alias", "Track", "page"])
+    fields = {"type": json.dumps(kind)}
+    for key in ("userId", "anonymousId", "previousId", "event", "timestamp",
+                "originalTimestamp", "channel"):
+        if rng.random() < 0.75:
+            fields[key] = (json.dumps(rng.choice(_STRINGS[:20] + ["u1", "Order Completed"]))
+                           if rng.random() < 0.8 else _literal(rng, 2))
+    context = {}
+    if rng.random() < 0.8:
+        context["timezone"] = json.dumps(rng.choice(_STRINGS[12:17])) if rng.random() < 0.85 \
+            else _literal(rng, 2)
+    if rng.random() < 0.5:
+        device = {"type": json.dumps(rng.choice(["ios", "android", "iPadOS", ""])),
+                  "token": json.dumps(rng.choice(["tok", ""])), "id": _literal(rng, 2),
+                  "model": json.dumps("Pixel")}
+        context["device"] = "{" + ",".join(f'"{k}":{v}' for k, v in device.items()) + "}"
+    if rng.random() < 0.3:
+        context["traits"] = _object(rng, 1)
+    if rng.random() < 0.5:
+        context["app"] = '{"version":%s}' % _literal(rng, 2)
+    if context:
+        fields["context"] = "{" + ",".join(f'"{k}":{v}' for k, v in context.items()) + "}"
+    if rng.random() < 0.8:
+        fields["traits"] = _object(rng, 0, rng.sample(_KEYS, rng.randrange(0, 9)))
+    if rng.random() < 0.8:
+        fields["properties"] = _object(rng, 0, rng.sample(_KEYS, rng.randrange(0, 9)))
+    if rng.random() < 0.05:
+        fields["traits.id"] = _literal(rng, 2)  # a literal dotted key at the root
+    order = list(fields)
+    rng.shuffle(order)
+    text = "{" + ",".join(f'"{k}":{fields[k]}' for k in order) + "}"
+    if rng.random() < 0.1:  # a {message, destination} pair with its own Config
+        config = {"apiId": rng.choice(["app", "ä"]), "apiKey": "k",
+                  "region": rng.choice(["US", "EU", "IND", "XX"]),
+                  "useObjectData": rng.choice([True, False, 0, "yes"])}
+        text = '{"message":%s,"destination":{"Config":%s}}' % (text, json.dumps(config))
+    return text
+
+
+def _events(seed: int, n: int) -> list[bytes]:
+    rng = random.Random(seed)
+    return [_event(rng).encode("utf-8", "surrogatepass") + b"\n" for _ in range(n)]
+
+
+def standard(lineno: int, raw: bytes) -> bytes:
+    return stream.encode_record_std(stream._decoder().record(lineno, raw, MAPPER, CONFIG))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fast_path_equals_standard_path_on_generated_events(seed: int) -> None:
+    """orjson decode + map + orjson encode + number guard writes, for every line, the
+    bytes of the standard decoder with JavaScript number hooks and the standard encoder."""
+    output = stream._decoder().output
+    for lineno, raw in enumerate(_events(seed, 400), 1):
+        assert output(lineno, raw, MAPPER, CONFIG)[0] == standard(lineno, raw), raw
+
+
+def test_generated_events_reach_both_paths_and_all_outcomes() -> None:
+    """The generator is not trivial: mapped events, failures, and lines the guard sends to
+    the standard path are all there."""
+    decoder = stream._decoder()
+    outcomes: set[int] = set()
+    fast = slow = 0
+    for lineno, raw in enumerate(_events(99, 600), 1):
+        record = decoder.output(lineno, raw, MAPPER, CONFIG)[1]
+        outcomes.add(record.get("statusCode", 0))
+        try:
+            event = orjson.loads(raw)
+            out = orjson.dumps(stream.map_event(MAPPER, lineno, event, CONFIG),
+                               option=stream._FAST_OPTIONS)
+        except (ValueError, TypeError):  # refused by orjson: the standard path
+            slow += 1
+            continue
+        if stream._js_numbers_differ(out):
+            slow += 1
+        else:
+            fast += 1
+    assert {200, 400, 500} <= outcomes
+    assert slow > 30 and fast > 100
+
+
+@pytest.mark.parametrize("size", [1, 97, 4096, 2**20])
+def test_map_block_equals_line_by_line(size: int) -> None:
+    lines = _events(5, 300)
+    lines[7] = b"\n"
+    lines[8] = b"  \r\n"
+    lines[20] = lines[20].rstrip(b"\n") + b"\r"
+    lines[-1] = lines[-1].rstrip(b"\n")  # no terminator at the end
+    data = b"".join(lines)
+    counts_ref = stream.Counts()
+    expected = b"".join(
+        stream.event_outputs(stream.iter_lines(io.BytesIO(data)), MAPPER, CONFIG, counts_ref)
+    )
+    counts = stream.Counts()
+    out = []
+    first = 1
+    for block in stream.iter_blocks(io.BytesIO(data), size):
+        chunk, n = stream.map_block(first, block, MAPPER, CONFIG, counts)
+        out.append(chunk)
+        first += n
+    assert b"".join(out) == expected
+    assert (counts.ok, counts.failed, counts.blank) == (
+        counts_ref.ok, counts_ref.failed, counts_ref.blank)

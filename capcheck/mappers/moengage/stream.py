@@ -7,7 +7,8 @@ Codec: orjson where it gives the same answer, the standard library otherwise.
 
 - Decoding: orjson reads a line when the line starts with ``{`` and has no number literal
   whose JavaScript reading differs from a plain double/int (an exponent, an integral
-  fraction such as ``1.0``, or 16 and more digits); anything orjson refuses (a lone
+  fraction such as ``1.0``, or an integer beyond 2**53, which the fast path's encoder
+  refuses with ``OPT_STRICT_INTEGER``); anything orjson refuses (a lone
   surrogate escape, NaN, bad UTF-8, deep nesting, invalid JSON) goes to the standard
   decoder with the JavaScript number hooks, which gives today's value or error message.
 - Encoding: orjson writes the record unless it holds what it writes differently from
@@ -228,9 +229,6 @@ def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
 _DIGITS = b"0123456789"
 # Exponents: digits deleted, "," and "[" read as ":", so "1.5e-7" after ":" reads ":.e".
 _EXP_TABLE = bytes.maketrans(b",[", b"::")
-# Long digit runs: digits as "D".
-_LONG_TABLE = bytes.maketrans(_DIGITS, b"DDDDDDDDDD")
-_LONG = b"D" * 16
 # One regex pass each (a literal first byte lets re skip ahead) instead of several ``in``s.
 _has_exponent_sign = re.compile(rb"e[-+]").search
 _integral_float = re.compile(rb"\.0[,}\]]").search
@@ -254,15 +252,16 @@ def _orjson_float_differs(out: bytes) -> bool:
 
 def _js_numbers_differ(out: bytes) -> bool:
     """Whether an output made from an orjson-parsed line may hold a number that JSON.parse
-    would have read differently: an integral float ("1.0": JavaScript has one number
-    type, so it is 1), 16 and more digits (beyond 2**53: JavaScript rounds to a double),
-    or an exponent (from an exponent literal, or a float from 1e16 that is an integer).
-    False alarms (the same bytes inside a string) only cost the standard path."""
+    would have read differently, or that orjson writes differently: an integral float
+    ("1.0": JavaScript has one number type, so it is 1), or a float in exponent form or
+    below 1e-4 (see :func:`_orjson_float_differs`; from an exponent literal, or a float
+    from 1e16 that is an integer). Integers beyond 2**53 (16 and more digits, which
+    JavaScript rounds to a double) never get here: the fast path encodes with
+    ``OPT_STRICT_INTEGER``, which refuses them. False alarms (the same bytes inside a
+    string) only cost the standard path."""
     if _integral_float(out):
         return True
-    if _orjson_float_differs(out):
-        return True
-    return _LONG in out.translate(_LONG_TABLE)
+    return _orjson_float_differs(out)
 
 
 class EventDecoder:
@@ -297,8 +296,8 @@ class EventDecoder:
             else:
                 record = map_event(mapper, lineno, event, config)
                 try:
-                    out = _orjson_dumps(record, option=_ORJSON_OPTIONS)
-                except TypeError:
+                    out = _orjson_dumps(record, option=_FAST_OPTIONS)
+                except TypeError:  # incl. an integer beyond 2**53 (see _js_numbers_differ)
                     pass
                 else:
                     if not _js_numbers_differ(out):
@@ -401,6 +400,7 @@ if _orjson is not None:
         | _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_SUBCLASS
     )
+    _FAST_OPTIONS = _ORJSON_OPTIONS | _orjson.OPT_STRICT_INTEGER
 
     def encode_record(record: Record) -> bytes:
         """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
