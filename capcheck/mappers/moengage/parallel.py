@@ -36,6 +36,15 @@ def cpu_count() -> int:
 
 # ---------------------------------------------------------------------------- workers
 
+
+def _preload() -> None:
+    """What every worker reads first: the compiled mapping tables and the zone names."""
+    from capcheck.mappers.moengage.table import load
+    from capcheck.mappers.moengage.timezones import _zone_names
+
+    load()
+    _zone_names()
+
 _STATE: dict[str, Any] = {}
 
 
@@ -91,7 +100,10 @@ def run_pool(
     progress: Callable[[Counts], None] | None = None,
 ) -> None:
     """Run ``fn(*args)`` for each task in ``jobs`` processes; write results in order."""
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    method = "fork" if os.name == "posix" else "spawn"
+    if method == "fork":
+        _preload()  # read once here, inherited by every worker
+    context = multiprocessing.get_context(method)
     pool = context.Pool(jobs, initializer=_init, initargs=init)
     pending: deque[Any] = deque()
     limit = max(1, jobs * IN_FLIGHT_PER_JOB)

@@ -144,16 +144,32 @@ def plural(n: int, word: str) -> str:
 # ---------------------------------------------------------------------------- mapping
 
 
+class EventMapper:
+    """The mapper of :func:`make_mapper`: ``mapper(message, config)`` gives the requests
+    as the service writes them (``userId`` a string); :meth:`parts` the same requests up
+    to their response objects (see ``transform.run_parts``), for the encoder below."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, now: datetime | None) -> None:
+        from capcheck.mappers.moengage.transform import resolve_now, run_parts
+
+        instant = resolve_now(now)
+
+        def parts(message: Any, config: Any) -> list[Any]:
+            return run_parts(message, config, instant)
+
+        self.parts = parts
+
+    def __call__(self, message: Any, config: Any) -> list[dict[str, Any]]:
+        from capcheck.mappers.moengage.service import service_user_id
+        from capcheck.mappers.moengage.transform import response_of
+
+        return [service_user_id(response_of(p)) for p in self.parts(message, config)]
+
+
 def make_mapper(now: datetime | None) -> Mapper:
-    from capcheck.mappers.moengage.service import service_user_id
-    from capcheck.mappers.moengage.transform import resolve_now, run
-
-    instant = resolve_now(now)
-
-    def mapper(message: Any, config: Any) -> list[dict[str, Any]]:
-        return [service_user_id(r) for r in run(message, config, instant)]
-
-    return mapper
+    return EventMapper(now)
 
 
 def has_own_config(event: Any) -> bool:
@@ -164,16 +180,20 @@ def has_own_config(event: Any) -> bool:
     return False
 
 
+def _message_and_config(event: Any, default_config: dict[str, Any] | None) -> tuple[Any, Any]:
+    if isinstance(event, dict) and "message" in event and "type" not in event:
+        destination = event.get("destination")
+        if isinstance(destination, dict) and "Config" in destination:
+            return event["message"], destination["Config"]
+        return event["message"], default_config
+    return event, default_config
+
+
 def map_event(
     mapper: Mapper, lineno: int, event: Any, default_config: dict[str, Any] | None
 ) -> Record:
     """The output record for one decoded input value."""
-    message, config = event, default_config
-    if isinstance(event, dict) and "message" in event and "type" not in event:
-        message = event["message"]
-        destination = event.get("destination")
-        if isinstance(destination, dict) and "Config" in destination:
-            config = destination["Config"]
+    message, config = _message_and_config(event, default_config)
     if config is None:
         return {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
     try:
@@ -283,6 +303,9 @@ class EventDecoder:
         hold a number JavaScript reads or writes differently) the line goes through the
         standard path: the standard decoder with JavaScript number hooks and the standard
         encoder. The mapper is a pure function of the event, so redoing a line is safe.
+
+        A mapped line of the fast path is written by :func:`_fast_output` (the record
+        returned then holds only "line" and "statusCode"; the bytes are the whole answer).
         """
         fast = self._fast
         if (
@@ -294,14 +317,20 @@ class EventDecoder:
             except ValueError:
                 pass  # the standard decoder gives the value or today's error message
             else:
-                record = map_event(mapper, lineno, event, config)
-                try:
-                    out = _orjson_dumps(record, option=_FAST_OPTIONS)
-                except TypeError:  # incl. an integer beyond 2**53 (see _js_numbers_differ)
-                    pass
+                parts_of = getattr(mapper, "parts", None)
+                if parts_of is not None:
+                    data, record = _fast_output(lineno, event, parts_of, config)
+                    if data is not None:
+                        return data, record
                 else:
-                    if not _js_numbers_differ(out):
-                        return out, record
+                    record = map_event(mapper, lineno, event, config)
+                    try:
+                        out = _orjson_dumps(record, option=_FAST_OPTIONS)
+                    except TypeError:  # incl. an integer beyond 2**53 (_js_numbers_differ)
+                        pass
+                    else:
+                        if not _js_numbers_differ(out):
+                            return out, record
         record = self.record(lineno, raw, mapper, config)
         return encode_record(record), record
 
@@ -331,6 +360,96 @@ class EventDecoder:
             return self._decode(text)
         except RecursionError:
             raise ValueError("nested too deeply") from None
+
+
+# ---------------------------------------------------------------------------- fast output
+
+# A response object as orjson writes it, around the parts that vary: the endpoint and
+# headers (one prefix per request kind and credentials, cached), the body and the userId.
+_PREFIX_HEAD = b'{"version":"1","type":"REST","method":"POST","endpoint":'
+_PREFIXES: dict[Any, bytes] = {}
+_MIDDLE = b',"JSON_ARRAY":{},"XML":{},"FORM":{}},"files":{},"userId":'
+
+
+def _prefix(key: Any, path: str, endpoint: str, headers: dict[str, Any]) -> bytes:
+    prefix = _PREFIXES.get(key)
+    if prefix is None:
+        prefix = (
+            _PREFIX_HEAD + _orjson_dumps(endpoint) + b',"endpointPath":' + _orjson_dumps(path)
+            + b',"headers":' + _orjson_dumps(headers, option=_BODY_OPTIONS)
+            + b',"params":{},"body":{"JSON":'
+        )
+        if len(_PREFIXES) > 1024:
+            _PREFIXES.clear()
+        _PREFIXES[key] = prefix
+    return prefix
+
+
+def _requests_bytes(lineno: int, parts: list[Any]) -> bytes | None:
+    """The output line of a mapped event, exactly as orjson writes its record (the
+    responses of ``transform.response_of`` + ``service_user_id``), without building them;
+    None when a part needs the general path: credentials that are not strings (they may
+    be numbers the guard must see), or a body orjson refuses or the number guard flags."""
+    pieces = [b'{"line":%d,"statusCode":200,"output":[' % lineno]
+    append = pieces.append
+    for request, endpoint, headers, body, user_id, key in parts:
+        if key is None:
+            return None
+        try:
+            head = _prefix(key, request.path, endpoint, headers)
+            data = _orjson_dumps(body, option=_BODY_OPTIONS)
+            if type(user_id) is not str:  # as service_user_id writes it
+                user_id = js.to_string(user_id) if js.truthy(user_id) else ""
+            uid = _orjson_dumps(user_id)
+        except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
+            return None
+        if _integral_float(data) or _orjson_float_differs(data):  # _js_numbers_differ
+            return None
+        if len(pieces) > 1:
+            append(b",")
+        append(head)
+        append(data)
+        append(_MIDDLE)
+        append(uid)
+        append(b"}")
+    append(b"]}\n")
+    return b"".join(pieces)
+
+
+def _fast_output(
+    lineno: int, event: Any, parts_of: Callable[[Any, Any], list[Any]],
+    default_config: dict[str, Any] | None,
+) -> tuple[bytes | None, Record]:
+    """The output line of an orjson-decoded event (None: take the standard path) and its
+    record; the same bytes as ``orjson.dumps(map_event(...))`` where that passes the
+    number guard (the responses' fixed parts hold no numbers, so the guard reads the
+    bodies only)."""
+    message, config = _message_and_config(event, default_config)
+    record: Record
+    if config is None:
+        record = {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
+    else:
+        try:
+            parts = parts_of(message, config)
+        except MappingError as exc:
+            record = {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
+        except RecursionError:
+            record = {"line": lineno, "statusCode": 500,
+                      "error": "Maximum call stack size exceeded"}
+        else:
+            data = _requests_bytes(lineno, parts)
+            if data is not None:
+                return data, {"line": lineno, "statusCode": 200}
+            from capcheck.mappers.moengage.service import service_user_id
+            from capcheck.mappers.moengage.transform import response_of
+
+            output = [service_user_id(response_of(p)) for p in parts]
+            record = {"line": lineno, "statusCode": 200, "output": output}
+    try:
+        out = _orjson_dumps(record, option=_FAST_OPTIONS)
+    except TypeError:  # incl. an integer beyond 2**53 (see _js_numbers_differ)
+        return None, record
+    return (None if _js_numbers_differ(out) else out), record
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -401,6 +520,7 @@ if _orjson is not None:
         | _orjson.OPT_PASSTHROUGH_SUBCLASS
     )
     _FAST_OPTIONS = _ORJSON_OPTIONS | _orjson.OPT_STRICT_INTEGER
+    _BODY_OPTIONS = _FAST_OPTIONS & ~_orjson.OPT_APPEND_NEWLINE
 
     def encode_record(record: Record) -> bytes:
         """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
