@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from capcheck.mappers.moengage import stream
+from capcheck.mappers.moengage import parallel, stream
 
 orjson = pytest.importorskip("orjson", reason="orjson is the fast path under test")
+ROOT = Path(__file__).parent.parent
 
 # ---------------------------------------------------------------------------- blocks
 
@@ -268,3 +274,39 @@ def test_output_with_own_configs_of_other_types() -> None:
         raw = ('{"message":%s,"destination":{"Config":{"apiId":%s,"apiKey":"k",'
                '"region":"US"}}}\n' % (base, api_id)).encode()
         assert stream._decoder().output(4, raw, MAPPER, None)[0] == standard(4, raw), api_id
+
+
+# ---------------------------------------------------------------------------- --jobs
+
+
+def _cli(*argv: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "capcheck", "map", "moengage", *argv],
+                          stdout=stdout, stderr=subprocess.PIPE, env=env, check=False)
+
+
+def test_jobs_workers_writing_the_output_themselves_write_the_bytes_of_one_job(
+    tmp_path: Path,
+) -> None:
+    """As a subprocess (a real descriptor: the workers write to it in turn, to a pipe and
+    to -o FILE): the bytes, the summary and the status of --jobs 1, on blocks of lines
+    of every outcome and line ending (several blocks: more input than CHUNK_BYTES)."""
+    lines = _events(17, 9000)
+    lines[5] = b"\r\n"
+    lines[6] = lines[6].rstrip(b"\n") + b"\r"
+    lines[700] = b"not json\n"
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(lines))
+    assert events.stat().st_size > 3 * parallel.CHUNK_BYTES
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(CONFIG))
+    args = [str(events), "--config", str(config), "--now", "2024-03-01T12:00:00Z"]
+    one = _cli(*args, "--jobs", "1")
+    many = _cli(*args, "--jobs", "3")
+    assert many.stdout == one.stdout and many.stderr == one.stderr
+    assert many.returncode == one.returncode == 1
+    out = tmp_path / "out.jsonl"
+    to_file = _cli(*args, "--jobs", "2", "-o", str(out))
+    assert out.read_bytes() == one.stdout and to_file.stderr == one.stderr
+    records = [json.loads(line) for line in one.stdout.splitlines()]
+    assert [r["line"] for r in records] == list(range(1, len(lines) + 1))

@@ -308,6 +308,14 @@ def _is_file(stream: IO[bytes]) -> bool:
         return False
 
 
+def _descriptor(out: IO[bytes]) -> int | None:
+    """The output's file descriptor, or None (an in-memory stream, e.g. under tests)."""
+    try:
+        return out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
 def _cpus() -> int:
     from capcheck.mappers.moengage.parallel import cpu_count
 
@@ -360,9 +368,10 @@ def _run_events(
             blocks = require_config(blocks, "<stdin>" if args.input in (None, "-") else args.input)
         out = sink.stream
         if jobs > 1:
+            out.flush()  # the workers write to the descriptor itself
             parallel.run_pool(
                 parallel.event_tasks(blocks), jobs, out.write, counts,
-                (now, config, None, None), progress,
+                (now, config, None, None), progress, out_fd=_descriptor(out),
             )
         else:
             mapper = make_mapper(now)

@@ -2,12 +2,14 @@
 
 The parent reads the input in blocks of whole lines (about ``CHUNK_BYTES`` each, see
 ``stream.iter_blocks``) and counts their lines, nothing more: each block goes as one bytes
-object to a worker of a process pool, which splits, decodes, maps and encodes it and sends
-back one bytes object, and the parent writes those in input order. (Rows are parsed in the
-parent and sent in chunks of ``CHUNK_LINES``.) At most ``2 * N`` chunks are out at once,
-so memory is bounded by the jobs times the chunk size (input and output of ``2 * N + 1``
-chunks), not by the input. Workers ignore Ctrl-C; the parent stops them all
-(``Pool.terminate``) on Ctrl-C, a broken pipe or any error, and re-raises.
+object to a worker of a process pool, which splits, decodes, maps and encodes it and
+writes the output itself, in input order (a shared counter and condition pass the turn;
+see :func:`run_pool`), so the output never crosses back to the parent. (Rows are parsed
+in the parent and sent in chunks of ``CHUNK_LINES``; their output comes back to it.) At
+most ``2 * N`` chunks are out at once, so memory is bounded by the jobs times the chunk
+size (input and output of ``2 * N + 1`` chunks), not by the input. Workers ignore Ctrl-C;
+the parent stops them all (``Pool.terminate``) on Ctrl-C, a broken pipe or any error, and
+re-raises.
 """
 
 from __future__ import annotations
@@ -48,9 +50,42 @@ def _preload() -> None:
 _STATE: dict[str, Any] = {}
 
 
-def _init(now: datetime | None, config: dict[str, Any] | None, columns: Any, kind: Any) -> None:
+def _init(
+    now: datetime | None, config: dict[str, Any] | None, columns: Any, kind: Any,
+    order: tuple[Any, Any, int] | None = None,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    _STATE.update(mapper=make_mapper(now), now=now, config=config, columns=columns, kind=kind)
+    _STATE.update(mapper=make_mapper(now), now=now, config=config, columns=columns, kind=kind,
+                  order=order, parent=os.getppid())
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _in_order(index: int, fn: Callable[..., tuple[bytes, Counts]], args: tuple[Any, ...]
+              ) -> tuple[bytes, Counts, OSError | None]:
+    """``fn(*args)``, its output written by this worker to the output descriptor when
+    every earlier task's is (``turn`` counts the tasks written); the parent gets the
+    counts, and the error if the write failed (a broken pipe: the parent stops)."""
+    data, counts = fn(*args)
+    turn, cond, fd = _STATE["order"]
+    with cond:
+        while turn.value != index:
+            cond.wait(1.0)
+            if os.getppid() != _STATE["parent"]:  # the parent is gone: nobody reads
+                os._exit(1)
+    failed: OSError | None = None
+    try:
+        _write_all(fd, data)
+    except OSError as exc:
+        failed = exc
+    with cond:
+        turn.value = index + 1
+        cond.notify_all()
+    return b"", counts, failed
 
 
 def _events_chunk(first: int, block: bytes) -> tuple[bytes, Counts]:
@@ -98,19 +133,34 @@ def run_pool(
     counts: Counts,
     init: tuple[Any, ...],
     progress: Callable[[Counts], None] | None = None,
+    out_fd: int | None = None,
 ) -> None:
-    """Run ``fn(*args)`` for each task in ``jobs`` processes; write results in order."""
+    """Run ``fn(*args)`` for each task in ``jobs`` processes; write results in order.
+
+    With ``out_fd`` (a descriptor the workers inherit, all buffered output flushed) and
+    the fork start method, each worker writes its own results to ``out_fd``, in task
+    order, and sends back only the counts: the output does not cross a pipe to the
+    parent. Otherwise the parent gets the results and calls ``write``.
+    """
     method = "fork" if os.name == "posix" else "spawn"
     if method == "fork":
         _preload()  # read once here, inherited by every worker
     context = multiprocessing.get_context(method)
+    direct = out_fd is not None and method == "fork"
+    if direct:
+        assert out_fd is not None
+        order = (context.Value("q", 0, lock=False), context.Condition(), out_fd)
+        init = (*init, order)
     pool = context.Pool(jobs, initializer=_init, initargs=init)
     _widen_pipes(pool)
     pending: deque[Any] = deque()
     limit = max(1, jobs * IN_FLIGHT_PER_JOB)
     try:
-        for fn, args in tasks:
-            pending.append(pool.apply_async(fn, args))
+        for index, (fn, args) in enumerate(tasks):
+            if direct:
+                pending.append(pool.apply_async(_in_order, (index, fn, args)))
+            else:
+                pending.append(pool.apply_async(fn, args))
             while len(pending) >= limit:
                 _drain_one(pending, write, counts, progress)
         while pending:
@@ -152,8 +202,11 @@ def _drain_one(
     pending: deque[Any], write: Callable[[bytes], Any], counts: Counts,
     progress: Callable[[Counts], None] | None,
 ) -> None:
-    data, chunk_counts = pending.popleft().get()
-    write(data)
+    data, chunk_counts, *failed = pending.popleft().get()
+    if failed and failed[0] is not None:
+        raise failed[0]
+    if data:
+        write(data)
     counts.add(chunk_counts)
     if progress is not None:
         progress(counts)
