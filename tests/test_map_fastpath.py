@@ -310,3 +310,19 @@ def test_jobs_workers_writing_the_output_themselves_write_the_bytes_of_one_job(
     assert out.read_bytes() == one.stdout and to_file.stderr == one.stderr
     records = [json.loads(line) for line in one.stdout.splitlines()]
     assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
+
+
+def test_transform_hands_out_headers_of_its_own() -> None:
+    """The endpoint/headers cache is shared by every call: what transform returns is a
+    copy, so a caller that edits one response does not change the next."""
+    from capcheck.mappers.moengage import transform
+
+    event = {"type": "track", "userId": "u", "event": "E"}
+    first = transform(event, CONFIG, NOW)[0]
+    first["headers"]["Authorization"] = "changed"
+    first["headers"]["extra"] = 1
+    second = transform(event, CONFIG, NOW)[0]
+    assert second["headers"] == {"Content-Type": "application/json", "MOE-APPKEY": "app",
+                                 "Authorization": "Basic YXBwOmtleQ=="}
+    line = b'{"type":"track","userId":"u","event":"E"}\n'
+    assert b'"changed"' not in stream._decoder().output(1, line, MAPPER, CONFIG)[0]

@@ -100,23 +100,26 @@ _HEADER_CACHE: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
 
 def _endpoint_and_headers(
     request: Request, code: str, api_id: Any, api_key: Any
-) -> tuple[str, dict[str, Any]]:
-    """Endpoint and headers; cached for string credentials (the usual case)."""
-    cacheable = type(api_id) is str and type(api_key) is str
-    if cacheable:
-        hit = _HEADER_CACHE.get((request.name, code, api_id, api_key))
+) -> tuple[str, dict[str, Any], tuple[str, str, str, str] | None]:
+    """Endpoint, headers and their cache key; cached for string credentials (the usual
+    case), so the headers may be shared: :func:`response_of` copies them."""
+    if type(api_id) is str and type(api_key) is str:
+        key = (request.name, code, api_id, api_key)
+        hit = _HEADER_CACHE.get(key)
         if hit is not None:
-            return hit[0], dict(hit[1])
+            return hit[0], hit[1], key
+    else:
+        key = None
     endpoint = request.endpoint.format(code=code, path=request.path, api_id=js.to_string(api_id))
     headers: dict[str, Any] = {"Content-Type": JSON_MIME}
     if request.app_key_header and api_id is not UNDEF:
         headers["MOE-APPKEY"] = api_id
     headers["Authorization"] = _authorization(api_id, api_key)
-    if cacheable:
+    if key is not None:
         if len(_HEADER_CACHE) > 1024:
             _HEADER_CACHE.clear()
-        _HEADER_CACHE[(request.name, code, api_id, api_key)] = (endpoint, dict(headers))
-    return endpoint, headers
+        _HEADER_CACHE[key] = (endpoint, headers)
+    return endpoint, headers, key
 
 
 def _apple(mapping: Mapping, obj: dict[str, Any]) -> None:
@@ -134,7 +137,8 @@ def request_parts(
 ) -> Parts:
     """What :func:`build_request` puts in the response: ``(request, endpoint, headers,
     body, userId or UNDEF, key)``, where ``key`` names the endpoint and headers (the
-    request and string credentials) or is None (credentials of another type)."""
+    request and string credentials) or is None (credentials of another type). The
+    headers may be shared between calls: read them, or copy them (as response_of does)."""
     builders = request.builders
     base = builders.base(message, now, mapping.slot_flattened, mutate)
     if type(config) is dict:
@@ -147,11 +151,7 @@ def request_parts(
     code = mapping.regions.get(region) if isinstance(region, str) else None
     if code is None:
         raise MappingError("The region is not valid")
-    endpoint, headers = _endpoint_and_headers(request, code, api_id, api_key)
-    key = (
-        (request.name, code, api_id, api_key)
-        if type(api_id) is str and type(api_key) is str else None
-    )
+    endpoint, headers, key = _endpoint_and_headers(request, code, api_id, api_key)
 
     user_id = message.get("userId", UNDEF)
     if not (user_id if type(user_id) is str else js.truthy(user_id)):
@@ -206,7 +206,7 @@ def response_of(parts: Parts) -> dict[str, Any]:
         "method": "POST",
         "endpoint": endpoint,
         "endpointPath": request.path,
-        "headers": headers,
+        "headers": dict(headers),
         "params": {},
         "body": {"JSON": body, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
         "files": {},
