@@ -326,3 +326,19 @@ def test_transform_hands_out_headers_of_its_own() -> None:
                                  "Authorization": "Basic YXBwOmtleQ=="}
     line = b'{"type":"track","userId":"u","event":"E"}\n'
     assert b'"changed"' not in stream._decoder().output(1, line, MAPPER, CONFIG)[0]
+
+
+def test_number_guard_in_one_pass_answers_as_its_two_checks() -> None:
+    """_js_numbers_differ (one combined pass for integral and small floats) gives the
+    answer of the integral-float check or the float-format check, on byte strings built
+    from the characters that matter."""
+    rng = random.Random(3)
+    alphabet = [b"0", b"1", b".", b"e", b"-", b"+", b":", b",", b"[", b"]", b"}", b"{",
+                b'"', b"a", b"0.0000", b".0", b"e-", b"1e+22", b"1.0}"]
+    seen = set()
+    for _ in range(40_000):
+        out = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 25)))
+        expected = bool(stream._integral_float(out)) or stream._orjson_float_differs(out)
+        assert stream._js_numbers_differ(out) == expected, out
+        seen.add(expected)
+    assert seen == {True, False}

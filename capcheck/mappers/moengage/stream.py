@@ -256,19 +256,32 @@ _integral_float = re.compile(rb"\.0[,}\]]").search
 _DEEP = 200  # brackets: deeper lines take the standard path (orjson nests to 1,024)
 
 
-def _orjson_float_differs(out: bytes) -> bool:
-    """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms
-    ("1e-7", "1e+22" where repr writes "1e-07", "1e+22"), and [1e-5, 1e-4) positionally
-    ("0.00001" where repr writes "1e-05"). In orjson's compact output a number follows
-    ":", "," or "["."""
+def _exponent_differs(out: bytes) -> bool:
+    """An orjson float in exponent form ("1e-7", "1.5e+22" where repr writes "1e-07",
+    "1.5e+22"): in orjson's compact output a number follows ":", "," or "["."""
     if _has_exponent_sign(out):
         marks = out.translate(_EXP_TABLE, _DIGITS)
         if b":e" in marks or b":-e" in marks or b":.e" in marks or b":-.e" in marks:
             return True
-    if b"0.0000" in out:
-        return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
-                or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
     return False
+
+
+def _small_float(out: bytes) -> bool:
+    """A float in [1e-5, 1e-4), which orjson writes positionally ("0.00001") and repr in
+    exponent form ("1e-05")."""
+    return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
+            or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
+
+
+def _orjson_float_differs(out: bytes) -> bool:
+    """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms,
+    and [1e-5, 1e-4) positionally (see the two checks above)."""
+    return _exponent_differs(out) or (b"0.0000" in out and _small_float(out))
+
+
+# ".0" then a closing ",", "}" or "]" (an integral float) or "000" (maybe a small float):
+# the integral and the small-float checks in one pass, for lines that have neither.
+_dot_zero = re.compile(rb"\.0(?:[,}\]]|000)").search
 
 
 def _js_numbers_differ(out: bytes) -> bool:
@@ -279,10 +292,16 @@ def _js_numbers_differ(out: bytes) -> bool:
     from 1e16 that is an integer). Integers beyond 2**53 (16 and more digits, which
     JavaScript rounds to a double) never get here: the fast path encodes with
     ``OPT_STRICT_INTEGER``, which refuses them. False alarms (the same bytes inside a
-    string) only cost the standard path."""
-    if _integral_float(out):
-        return True
-    return _orjson_float_differs(out)
+    string) only cost the standard path. The same answer as
+    ``_integral_float(out) or _orjson_float_differs(out)``, in fewer passes."""
+    hit = _dot_zero(out)
+    if hit is not None:
+        if hit.end() - hit.start() == 3:  # the first hit is an integral float
+            return True
+        # The first hit is ".0000": an integral float may still come later.
+        if _integral_float(out) or _small_float(out):
+            return True
+    return _exponent_differs(out)
 
 
 class EventDecoder:
@@ -404,7 +423,7 @@ def _requests_bytes(lineno: int, parts: list[Any]) -> bytes | None:
             uid = _orjson_dumps(user_id)
         except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
             return None
-        if _integral_float(data) or _orjson_float_differs(data):  # _js_numbers_differ
+        if _js_numbers_differ(data):
             return None
         if len(pieces) > 1:
             append(b",")
