@@ -342,3 +342,38 @@ def test_number_guard_in_one_pass_answers_as_its_two_checks() -> None:
         assert stream._js_numbers_differ(out) == expected, out
         seen.add(expected)
     assert seen == {True, False}
+
+
+def test_jobs_from_stdin_at_an_offset_and_without_config(tmp_path: Path) -> None:
+    """Workers read their blocks from the input file by offset: a redirected stdin that
+    starts mid-file, and the first-line Config rule (blocks read ahead for the check),
+    give the bytes of --jobs 1."""
+    lines = _events(23, 7000)
+    pair = json.dumps({"message": {"type": "alias", "userId": "a", "previousId": "b"},
+                       "destination": {"Config": CONFIG}}).encode() + b"\n"
+    head = b"".join(lines[:500])
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(head + b"\n" + pair + b"".join(lines[500:]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "capcheck", "map", "moengage", "--now",
+            "2024-03-01T12:00:00Z"]
+    outputs = []
+    for jobs in ("1", "2"):
+        with open(events, "rb") as fh:
+            fh.seek(len(head))
+            proc = subprocess.run([*argv, "--jobs", jobs], stdin=fh, capture_output=True,
+                                  env=env, check=False)
+        outputs.append((proc.returncode, proc.stdout, proc.stderr))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1].startswith(b'{"line":1,"skipped":"blank line"}\n{"line":2,')
+
+
+def test_a_block_that_changed_on_disk_stops_the_run(tmp_path: Path) -> None:
+    data = b'{"type":"alias","userId":"a","previousId":"b"}\n' * 3
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(data)
+    with open(path, "rb") as fh:
+        with pytest.raises(parallel.InputChanged):
+            parallel._events_chunk_at(1, fh.fileno(), 0, len(data), 4)  # 3 lines now
+        with pytest.raises(parallel.InputChanged):
+            parallel._events_chunk_at(1, fh.fileno(), 10, len(data), 3)  # cut short

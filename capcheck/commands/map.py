@@ -358,9 +358,15 @@ def _run_events(
                       "with Ctrl-D); give a FILE to map a file", file=sys.stderr)
         if jobs is None:
             jobs = auto_jobs(stream)
+        start: int | None = None
         if jobs > 1:
             from capcheck.mappers.moengage import parallel
 
+            if parallel.FORK and _is_file(stream):  # workers read their blocks themselves
+                try:
+                    start = stream.tell()
+                except (OSError, ValueError):
+                    start = None
             blocks = iter_blocks(stream, parallel.CHUNK_BYTES)
         else:
             blocks = iter_blocks(stream)
@@ -369,8 +375,9 @@ def _run_events(
         out = sink.stream
         if jobs > 1:
             out.flush()  # the workers write to the descriptor itself
+            source = (stream.fileno(), start) if start is not None else None
             parallel.run_pool(
-                parallel.event_tasks(blocks), jobs, out.write, counts,
+                parallel.event_tasks(blocks, source), jobs, out.write, counts,
                 (now, config, None, None), progress, out_fd=_descriptor(out),
             )
         else:

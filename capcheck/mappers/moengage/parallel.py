@@ -24,6 +24,7 @@ from typing import Any
 
 from capcheck.mappers.moengage.stream import Counts, count_lines, make_mapper, map_block
 
+FORK = os.name == "posix"  # workers are forked: they inherit descriptors and the tables
 CHUNK_LINES = 2_000
 CHUNK_BYTES = 2**19
 IN_FLIGHT_PER_JOB = 2
@@ -57,6 +58,19 @@ def _init(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _STATE.update(mapper=make_mapper(now), now=now, config=config, columns=columns, kind=kind,
                   order=order, parent=os.getppid())
+
+
+class InputChanged(OSError):
+    """The input file is not what the parent read (it changed during the run)."""
+
+
+def _events_chunk_at(
+    first: int, fd: int, offset: int, length: int, lines: int
+) -> tuple[bytes, Counts]:
+    block = os.pread(fd, length, offset)
+    if len(block) != length or count_lines(block) != lines:
+        raise InputChanged("the input file changed while it was read; run again")
+    return _events_chunk(first, block)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -142,7 +156,7 @@ def run_pool(
     order, and sends back only the counts: the output does not cross a pipe to the
     parent. Otherwise the parent gets the results and calls ``write``.
     """
-    method = "fork" if os.name == "posix" else "spawn"
+    method = "fork" if FORK else "spawn"
     if method == "fork":
         _preload()  # read once here, inherited by every worker
     context = multiprocessing.get_context(method)
@@ -213,13 +227,24 @@ def _drain_one(
 
 
 def event_tasks(
-    blocks: Iterable[bytes],
+    blocks: Iterable[bytes], source: tuple[int, int] | None = None,
 ) -> Iterator[tuple[Callable[..., tuple[bytes, Counts]], tuple[Any, ...]]]:
-    """One task per block of whole lines, with the number of its first line."""
+    """One task per block of whole lines, with the number of its first line.
+
+    With ``source`` (the descriptor of a regular input file the workers inherit, and the
+    offset of the first block; fork only, see ``FORK``) a task names the block's place
+    in the file instead of carrying it: the worker reads it there (``os.pread``), so the
+    input does not cross a pipe either."""
     first = 1
+    offset = source[1] if source is not None else 0
     for block in blocks:
-        yield _events_chunk, (first, block)
-        first += count_lines(block)
+        lines = count_lines(block)
+        if source is None:
+            yield _events_chunk, (first, block)
+        else:
+            yield _events_chunk_at, (first, source[0], offset, len(block), lines)
+            offset += len(block)
+        first += lines
 
 
 def row_tasks(
