@@ -4,7 +4,8 @@ The parent reads the input in blocks of whole lines (about ``CHUNK_BYTES`` each,
 ``stream.iter_blocks``) and counts their lines, nothing more: each block goes as one bytes
 object to a worker of a process pool, which splits, decodes, maps and encodes it and
 writes the output itself, in input order (a shared counter and condition pass the turn;
-see :func:`run_pool`), so the output never crosses back to the parent. (Rows are parsed
+see :func:`run_pool`), so the output seldom crosses back to the parent (only when the
+worker would otherwise wait for a slower one). (Rows are parsed
 in the parent and sent in chunks of ``CHUNK_LINES``; their output comes back to it.) At
 most ``2 * N`` chunks are out at once, so memory is bounded by the jobs times the chunk
 size (input and output of ``2 * N + 1`` chunks), not by the input. Workers ignore Ctrl-C;
@@ -79,27 +80,39 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+TURN_WAIT = 0.005  # seconds a worker waits for its turn before handing its output over
+
+
 def _in_order(index: int, fn: Callable[..., tuple[bytes, Counts]], args: tuple[Any, ...]
-              ) -> tuple[bytes, Counts, OSError | None]:
-    """``fn(*args)``, its output written by this worker to the output descriptor when
-    every earlier task's is (``turn`` counts the tasks written); the parent gets the
-    counts, and the error if the write failed (a broken pipe: the parent stops)."""
+              ) -> tuple[bytes | None, Counts, OSError | None]:
+    """``fn(*args)``, its output written by this worker to the output descriptor if every
+    earlier task's output is written within ``TURN_WAIT`` (``turn`` counts the tasks
+    written); otherwise the output goes back to the parent, which writes it in its turn,
+    so a worker never idles behind a slower one. Returns (the output if not written, None
+    if written; counts; the error if the write failed: a broken pipe, the parent stops)."""
     data, counts = fn(*args)
     turn, cond, fd = _STATE["order"]
     with cond:
-        while turn.value != index:
-            cond.wait(1.0)
-            if os.getppid() != _STATE["parent"]:  # the parent is gone: nobody reads
-                os._exit(1)
+        if turn.value != index:
+            cond.wait(TURN_WAIT)
+        mine = turn.value == index
+    if not mine:
+        if os.getppid() != _STATE["parent"]:  # the parent is gone: nobody reads
+            os._exit(1)
+        return data, counts, None
     failed: OSError | None = None
     try:
         _write_all(fd, data)
     except OSError as exc:
         failed = exc
+    _next_turn(turn, cond, index)
+    return None, counts, failed
+
+
+def _next_turn(turn: Any, cond: Any, index: int) -> None:
     with cond:
         turn.value = index + 1
         cond.notify_all()
-    return b"", counts, failed
 
 
 def _events_chunk(first: int, block: bytes) -> tuple[bytes, Counts]:
@@ -165,6 +178,17 @@ def run_pool(
         assert out_fd is not None
         order = (context.Value("q", 0, lock=False), context.Condition(), out_fd)
         init = (*init, order)
+        turn, cond, fd = order
+
+        def write_turn(data: bytes, index: int) -> None:
+            # A result this worker handed back: every earlier one is written (results
+            # are taken in order, each written by its worker or here), so it is our turn.
+            _write_all(fd, data)
+            _next_turn(turn, cond, index)
+
+        direct_write: Callable[[bytes, int], None] | None = write_turn
+    else:
+        direct_write = None
     pool = context.Pool(jobs, initializer=_init, initargs=init)
     _widen_pipes(pool)
     pending: deque[Any] = deque()
@@ -172,13 +196,13 @@ def run_pool(
     try:
         for index, (fn, args) in enumerate(tasks):
             if direct:
-                pending.append(pool.apply_async(_in_order, (index, fn, args)))
+                pending.append((index, pool.apply_async(_in_order, (index, fn, args))))
             else:
-                pending.append(pool.apply_async(fn, args))
+                pending.append((index, pool.apply_async(fn, args)))
             while len(pending) >= limit:
-                _drain_one(pending, write, counts, progress)
+                _drain_one(pending, write, counts, progress, direct_write)
         while pending:
-            _drain_one(pending, write, counts, progress)
+            _drain_one(pending, write, counts, progress, direct_write)
     except BaseException:
         pool.terminate()
         pool.join()
@@ -215,11 +239,16 @@ def _widen_pipes(pool: Any) -> None:
 def _drain_one(
     pending: deque[Any], write: Callable[[bytes], Any], counts: Counts,
     progress: Callable[[Counts], None] | None,
+    direct_write: Callable[[bytes, int], None] | None = None,
 ) -> None:
-    data, chunk_counts, *failed = pending.popleft().get()
+    index, result = pending.popleft()
+    data, chunk_counts, *failed = result.get()
     if failed and failed[0] is not None:
         raise failed[0]
-    if data:
+    if direct_write is not None:
+        if data is not None:  # handed back (see _in_order): not written yet
+            direct_write(data, index)
+    elif data:
         write(data)
     counts.add(chunk_counts)
     if progress is not None:
