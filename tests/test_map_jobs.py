@@ -4,6 +4,7 @@ bounded memory, and a clean stop on Ctrl-C and on a broken pipe."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from capcheck import cli, exitcodes
-from capcheck.mappers.moengage import parallel
+from capcheck.mappers.moengage import parallel, stream
 from capcheck.mappers.moengage.stream import Counts
 
 FIX = Path(__file__).parent / "fixtures" / "moengage"
@@ -60,7 +61,7 @@ def test_jobs_output_is_byte_identical_in_order(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch, jobs: str,
 ) -> None:
-    monkeypatch.setattr(parallel, "CHUNK_LINES", 13)  # many chunks, uneven sizes
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 700)  # many chunks, uneven sizes
     events = tmp_path / "events.jsonl"
     events.write_bytes(_events(400))
     args = [str(events), "--config", str(CONFIG), "--now", NOW]
@@ -103,14 +104,14 @@ def test_in_flight_chunks_are_bounded() -> None:
     """Memory: the driver holds at most 2 x jobs chunks beyond those written."""
     jobs = 2
     state = {"made": 0, "written": 0, "most": 0}
+    line = b'{"type":"alias","userId":"a","previousId":"b"}\n'
 
     def tasks() -> Iterator[tuple[Any, tuple[Any, ...]]]:
-        for first, chunk in parallel.line_chunks(
-            b'{"type":"alias","userId":"a","previousId":"b"}\n' for _ in range(4000)
-        ):
+        blocks = stream.iter_blocks(io.BytesIO(line * 4000), len(line) * 50)
+        for fn, args in parallel.event_tasks(blocks):
             state["made"] += 1
             state["most"] = max(state["most"], state["made"] - state["written"])
-            yield parallel._events_chunk, (first, chunk)
+            yield fn, args
 
     out: list[bytes] = []
 
@@ -120,14 +121,11 @@ def test_in_flight_chunks_are_bounded() -> None:
 
     counts = Counts()
     config = {"apiId": "a", "apiKey": "b", "region": "EU"}
-    old = parallel.CHUNK_LINES
-    parallel.CHUNK_LINES = 50
-    try:
-        parallel.run_pool(tasks(), jobs, write, counts, (None, config, None, None))
-    finally:
-        parallel.CHUNK_LINES = old
+    parallel.run_pool(tasks(), jobs, write, counts, (None, config, None, None))
     assert state["made"] == 80 and counts.ok == 4000
     assert state["most"] <= jobs * parallel.IN_FLIGHT_PER_JOB + 1
+    records = [json.loads(x) for x in b"".join(out).splitlines()]
+    assert [r["line"] for r in records] == list(range(1, 4001))
 
 
 def _children(pid: int) -> list[int]:

@@ -14,15 +14,18 @@ in input order, exactly one line per input line:
 
 Lines end at LF, CRLF or a lone CR. Counts go to stderr (and, on a terminal, progress for
 runs over about 2 s). Exit status: 0 all events mapped, 1 some failed, 2 usage error or an
-unreadable input/config file. Memory stays constant: input is read line by line.
+unreadable input/config file. Memory stays constant: input is read in blocks of whole
+lines (about 1 MiB, or the longest line), and each block's output is written at once.
 
 Config rule: without ``--config``, the first non-blank line must carry its own
 ``destination.Config`` (a ``{message, destination}`` pair), or the run stops with one usage
 error (exit 2) instead of failing every line; rows never carry one, so ``--rows`` needs
 ``--config``.
 
-``--jobs N`` maps chunks of lines in N processes (``0``/``auto``: one per CPU) and writes
-the same bytes as one job (see capcheck.mappers.moengage.parallel).
+``--jobs N`` maps blocks of lines in N processes (``0``/``auto``: one per CPU) and writes
+the same bytes as one job (see capcheck.mappers.moengage.parallel). Without ``--jobs``, an
+input file (or rows file) of ``AUTO_JOBS_BYTES`` (8 MiB) and more gets one job per CPU,
+anything smaller, and stdin, one: the output is the same bytes either way.
 
 Rows mode (``--rows FILE.csv|FILE.jsonl --as identify|track --columns MAPPING.yaml``) turns
 each row into an event first (see capcheck.mappers.moengage.rows); ``line`` is the row's
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -51,6 +55,7 @@ HELP = "map events to MoEngage Data API requests"
 MAPPERS = ("moengage",)
 PROGRESS_AFTER = 2.0  # seconds before progress shows on a terminal
 PROGRESS_EVERY = 0.5
+AUTO_JOBS_BYTES = 8 * 2**20  # input size from which --jobs defaults to one per CPU
 
 
 class UsageProblem(Exception):
@@ -107,8 +112,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the JSONL output to FILE (replaced atomically) instead of stdout",
     )
     parser.add_argument(
-        "-j", "--jobs", type=_jobs, default=1, metavar="N",
-        help="worker processes (default 1; 0 or auto: one per CPU); same output, same order",
+        "-j", "--jobs", type=_jobs, default=None, metavar="N",
+        help="worker processes (0 or auto: one per CPU; default: one per CPU for an input "
+        "file of 8 MiB and more, else 1); same output, same order",
     )
 
 
@@ -164,31 +170,35 @@ def open_input(name: str | None) -> IO[bytes]:
         raise UsageProblem(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
-def require_config(lines: Iterable[bytes], where: str) -> Iterator[bytes]:
-    """``lines`` unchanged, after checking the config rule on the first non-blank line.
+def require_config(blocks: Iterable[bytes], where: str) -> Iterator[bytes]:
+    """``blocks`` (of whole lines) unchanged, after checking the config rule on the first
+    non-blank line.
 
     Without --config the first line that is not blank must carry its own
     ``destination.Config``; a line that is not JSON is left to its own error record.
     """
     from capcheck.mappers.moengage.stream import EventDecoder, has_own_config
 
-    it = iter(lines)
+    it = iter(blocks)
     seen: list[bytes] = []
     decoder = EventDecoder()
-    for lineno, raw in enumerate(it, 1):
-        seen.append(raw)
-        if not raw.strip():
-            continue
-        try:
-            value = decoder.value(raw)
-        except ValueError:
-            break
-        if not has_own_config(value):
-            raise UsageProblem(
-                f"{where}:{lineno}: no destination Config: pass --config FILE, or give "
-                "every line as {\"message\": ..., \"destination\": {\"Config\": ...}}"
-            )
-        break
+    lineno = 0
+    for block in it:
+        seen.append(block)
+        for raw in block.splitlines(keepends=True):
+            lineno += 1
+            if not raw.strip():
+                continue
+            try:
+                value = decoder.value(raw)
+            except ValueError:
+                return chain(seen, it)
+            if not has_own_config(value):
+                raise UsageProblem(
+                    f"{where}:{lineno}: no destination Config: pass --config FILE, or give "
+                    "every line as {\"message\": ..., \"destination\": {\"Config\": ...}}"
+                )
+            return chain(seen, it)
     return chain(seen, it)
 
 
@@ -277,19 +287,64 @@ class Sink:
 
 
 def _stream(outputs: Iterable[bytes], out: IO[bytes], counts: Any, progress: Progress) -> None:
+    """Write output lines 1,000 at a time (one write each)."""
     write = out.write
-    for i, data in enumerate(outputs, 1):
-        write(data)
-        if not i % 1000:
+    batch: list[bytes] = []
+    for data in outputs:
+        batch.append(data)
+        if len(batch) >= 1000:
+            write(b"".join(batch))
+            batch = []
             progress(counts)
+    if batch:
+        write(b"".join(batch))
     out.flush()
+
+
+def _is_file(stream: IO[bytes]) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # no descriptor (tests), closed
+        return False
+
+
+def _descriptor(out: IO[bytes]) -> int | None:
+    """The output's file descriptor, or None (an in-memory stream, e.g. under tests)."""
+    try:
+        return out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
+def _cpus() -> int:
+    from capcheck.mappers.moengage.parallel import cpu_count
+
+    return cpu_count()
+
+
+def _rows_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def auto_jobs(stream: IO[bytes]) -> int:
+    """``--jobs`` when not given: one per CPU for a regular file of at least
+    ``AUTO_JOBS_BYTES`` (where the pool's start-up is small against the work), else 1
+    (small files, pipes and terminals: lines are mapped as they come)."""
+    try:
+        size = os.fstat(stream.fileno()).st_size if _is_file(stream) else 0
+    except (AttributeError, OSError, ValueError):
+        size = 0
+    return _cpus() if size >= AUTO_JOBS_BYTES else 1
 
 
 def _run_events(
     args: argparse.Namespace, now: datetime | None, config: dict[str, Any] | None,
-    jobs: int, sink: Sink, counts: Any, progress: Progress,
+    jobs: int | None, sink: Sink, counts: Any, progress: Progress,
 ) -> None:
-    from capcheck.mappers.moengage.stream import event_outputs, iter_lines, make_mapper
+    from capcheck.mappers.moengage.stream import iter_blocks, make_mapper, map_block
 
     stream = open_input(args.input)
     try:
@@ -301,20 +356,43 @@ def _run_events(
             if interactive:
                 print("capcheck: reading events from stdin (one JSON event per line; end "
                       "with Ctrl-D); give a FILE to map a file", file=sys.stderr)
-        lines: Iterable[bytes] = iter_lines(stream)
-        if config is None:
-            lines = require_config(lines, "<stdin>" if args.input in (None, "-") else args.input)
+        if jobs is None:
+            jobs = auto_jobs(stream)
+        start: int | None = None
         if jobs > 1:
             from capcheck.mappers.moengage import parallel
 
+            if parallel.FORK and _is_file(stream):  # workers read their blocks themselves
+                try:
+                    start = stream.tell()
+                except (OSError, ValueError):
+                    start = None
+            blocks = iter_blocks(stream, parallel.CHUNK_BYTES)
+        else:
+            blocks = iter_blocks(stream)
+        if config is None:
+            blocks = require_config(blocks, "<stdin>" if args.input in (None, "-") else args.input)
+        out = sink.stream
+        if jobs > 1:
+            out.flush()  # the workers write to the descriptor itself
+            source = (stream.fileno(), start) if start is not None else None
             parallel.run_pool(
-                parallel.event_tasks(lines), jobs, sink.stream.write, counts,
-                (now, config, None, None), progress,
+                parallel.event_tasks(blocks, source), jobs, out.write, counts,
+                (now, config, None, None), progress, out_fd=_descriptor(out),
             )
-            sink.stream.flush()
         else:
             mapper = make_mapper(now)
-            _stream(event_outputs(lines, mapper, config, counts), sink.stream, counts, progress)
+            write = out.write
+            streaming = not _is_file(stream)  # a pipe or terminal: pass each block on
+            lineno = 1
+            for block in blocks:
+                data, lines = map_block(lineno, block, mapper, config, counts)
+                lineno += lines
+                write(data)
+                if streaming:
+                    out.flush()
+                progress(counts)
+        out.flush()
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -375,11 +453,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageProblem("--as and --columns only apply with --rows")
         jobs = args.jobs
         if jobs == 0:
-            from capcheck.mappers.moengage.parallel import cpu_count
-
-            jobs = cpu_count()
+            jobs = _cpus()
         sink = Sink(args.output)
         if args.rows is not None:
+            if jobs is None:
+                jobs = 1 if _rows_size(args.rows) < AUTO_JOBS_BYTES else _cpus()
             _run_rows(args, now, config, jobs, sink, counts, progress)
         else:
             _run_events(args, now, config, jobs, sink, counts, progress)

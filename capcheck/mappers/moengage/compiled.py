@@ -45,6 +45,9 @@ _ODD = _Sentinel("<not a plain object>")
 # ---------------------------------------------------------------------------- flatten
 
 
+_INDEX = tuple(f"[{i}]" for i in range(256))  # the "[i]" of list items
+
+
 def _walk(result: dict[str, Any], cur: Any, prop: str) -> None:
     """flattenJson's recursion: ``cur`` is stored under ``prop`` (or its parts below it).
 
@@ -86,14 +89,13 @@ def _walk(result: dict[str, Any], cur: Any, prop: str) -> None:
         if not cur:
             result[prop] = []
             return
-        i = 0
-        for item in cur:
+        suffixes = _INDEX if len(cur) <= len(_INDEX) else [f"[{i}]" for i in range(len(cur))]
+        for item, suffix in zip(cur, suffixes):  # noqa: B905 - suffixes may be longer
             kind = type(item)
             if kind is dict or kind is list or isinstance(item, (dict, list)):
-                _walk(result, item, f"{prop}[{i}]")
+                _walk(result, item, prop + suffix)
             else:
-                result[f"{prop}[{i}]"] = item
-            i += 1
+                result[prop + suffix] = item
     elif isinstance(cur, dict):  # a dict subclass (Python callers): key by key
         if not cur:
             if prop:

@@ -7,7 +7,8 @@ Codec: orjson where it gives the same answer, the standard library otherwise.
 
 - Decoding: orjson reads a line when the line starts with ``{`` and has no number literal
   whose JavaScript reading differs from a plain double/int (an exponent, an integral
-  fraction such as ``1.0``, or 16 and more digits); anything orjson refuses (a lone
+  fraction such as ``1.0``, or an integer beyond 2**53, which the fast path's encoder
+  refuses with ``OPT_STRICT_INTEGER``); anything orjson refuses (a lone
   surrogate escape, NaN, bad UTF-8, deep nesting, invalid JSON) goes to the standard
   decoder with the JavaScript number hooks, which gives today's value or error message.
 - Encoding: orjson writes the record unless it holds what it writes differently from
@@ -19,6 +20,7 @@ Codec: orjson where it gives the same answer, the standard library otherwise.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -54,6 +56,51 @@ def iter_lines(stream: Iterable[bytes]) -> Iterator[bytes]:
             yield from raw.splitlines(keepends=True)  # bytes: only CR, LF and CRLF
         else:
             yield raw
+
+
+READ_BYTES = 2**20  # one read (and, with --jobs, one worker task) of whole lines
+
+
+def iter_blocks(stream: Any, size: int = READ_BYTES) -> Iterator[bytes]:
+    """The stream in blocks of whole lines, each about ``size`` bytes (the last may lack
+    its terminator).
+
+    A block ends after an LF, or after a CR that is not the last byte read (an LF may
+    follow it), so no block splits a CRLF: the lines of the blocks
+    (``block.splitlines(keepends=True)``) are the lines of :func:`iter_lines`. Each read is
+    one ``read1`` where the stream has it: on a pipe or terminal that returns what is
+    there, so a slow producer's lines are mapped as they come. Memory is a block or the
+    longest line.
+    """
+    read = getattr(stream, "read1", None) or stream.read
+    pending: list[bytes] = []
+    while True:
+        data = read(size)
+        if not data:
+            break
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            cut = data.rfind(b"\r", 0, len(data) - 1) + 1
+        if not cut:  # no line ends here: a long line goes on
+            pending.append(data)
+            continue
+        head = data if cut == len(data) else data[:cut]
+        if pending:
+            pending.append(head)
+            head = b"".join(pending)
+            pending = []
+        yield head
+        if cut < len(data):
+            pending.append(data[cut:])
+    if pending:
+        yield b"".join(pending)
+
+
+def count_lines(block: bytes) -> int:
+    """How many lines ``block.splitlines()`` gives, without building them when it can."""
+    if b"\r" in block:
+        return len(block.splitlines())
+    return block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
 
 
 # ---------------------------------------------------------------------------- counts
@@ -98,16 +145,32 @@ def plural(n: int, word: str) -> str:
 # ---------------------------------------------------------------------------- mapping
 
 
+class EventMapper:
+    """The mapper of :func:`make_mapper`: ``mapper(message, config)`` gives the requests
+    as the service writes them (``userId`` a string); :meth:`parts` the same requests up
+    to their response objects (see ``transform.run_parts``), for the encoder below."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, now: datetime | None) -> None:
+        from capcheck.mappers.moengage.transform import resolve_now, run_parts
+
+        instant = resolve_now(now)
+
+        def parts(message: Any, config: Any) -> list[Any]:
+            return run_parts(message, config, instant)
+
+        self.parts = parts
+
+    def __call__(self, message: Any, config: Any) -> list[dict[str, Any]]:
+        from capcheck.mappers.moengage.service import service_user_id
+        from capcheck.mappers.moengage.transform import response_of
+
+        return [service_user_id(response_of(p)) for p in self.parts(message, config)]
+
+
 def make_mapper(now: datetime | None) -> Mapper:
-    from capcheck.mappers.moengage.service import service_user_id
-    from capcheck.mappers.moengage.transform import resolve_now, run
-
-    instant = resolve_now(now)
-
-    def mapper(message: Any, config: Any) -> list[dict[str, Any]]:
-        return [service_user_id(r) for r in run(message, config, instant)]
-
-    return mapper
+    return EventMapper(now)
 
 
 def has_own_config(event: Any) -> bool:
@@ -118,16 +181,20 @@ def has_own_config(event: Any) -> bool:
     return False
 
 
+def _message_and_config(event: Any, default_config: dict[str, Any] | None) -> tuple[Any, Any]:
+    if isinstance(event, dict) and "message" in event and "type" not in event:
+        destination = event.get("destination")
+        if isinstance(destination, dict) and "Config" in destination:
+            return event["message"], destination["Config"]
+        return event["message"], default_config
+    return event, default_config
+
+
 def map_event(
     mapper: Mapper, lineno: int, event: Any, default_config: dict[str, Any] | None
 ) -> Record:
     """The output record for one decoded input value."""
-    message, config = event, default_config
-    if isinstance(event, dict) and "message" in event and "type" not in event:
-        message = event["message"]
-        destination = event.get("destination")
-        if isinstance(destination, dict) and "Config" in destination:
-            config = destination["Config"]
+    message, config = _message_and_config(event, default_config)
     if config is None:
         return {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
     try:
@@ -183,41 +250,58 @@ def _line_decoder(decoder: json.JSONDecoder) -> Callable[[str], Any]:
 _DIGITS = b"0123456789"
 # Exponents: digits deleted, "," and "[" read as ":", so "1.5e-7" after ":" reads ":.e".
 _EXP_TABLE = bytes.maketrans(b",[", b"::")
-# Long digit runs: digits as "D".
-_LONG_TABLE = bytes.maketrans(_DIGITS, b"DDDDDDDDDD")
-_LONG = b"D" * 16
 # One regex pass each (a literal first byte lets re skip ahead) instead of several ``in``s.
 _has_exponent_sign = re.compile(rb"e[-+]").search
 _integral_float = re.compile(rb"\.0[,}\]]").search
 _DEEP = 200  # brackets: deeper lines take the standard path (orjson nests to 1,024)
 
 
-def _orjson_float_differs(out: bytes) -> bool:
-    """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms
-    ("1e-7", "1e+22" where repr writes "1e-07", "1e+22"), and [1e-5, 1e-4) positionally
-    ("0.00001" where repr writes "1e-05"). In orjson's compact output a number follows
-    ":", "," or "["."""
+def _exponent_differs(out: bytes) -> bool:
+    """An orjson float in exponent form ("1e-7", "1.5e+22" where repr writes "1e-07",
+    "1.5e+22"): in orjson's compact output a number follows ":", "," or "["."""
     if _has_exponent_sign(out):
         marks = out.translate(_EXP_TABLE, _DIGITS)
         if b":e" in marks or b":-e" in marks or b":.e" in marks or b":-.e" in marks:
             return True
-    if b"0.0000" in out:
-        return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
-                or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
     return False
+
+
+def _small_float(out: bytes) -> bool:
+    """A float in [1e-5, 1e-4), which orjson writes positionally ("0.00001") and repr in
+    exponent form ("1e-05")."""
+    return (b":0.0000" in out or b",0.0000" in out or b"[0.0000" in out
+            or b":-0.0000" in out or b",-0.0000" in out or b"[-0.0000" in out)
+
+
+def _orjson_float_differs(out: bytes) -> bool:
+    """Whether orjson wrote a float unlike the standard encoder (repr): exponent forms,
+    and [1e-5, 1e-4) positionally (see the two checks above)."""
+    return _exponent_differs(out) or (b"0.0000" in out and _small_float(out))
+
+
+# ".0" then a closing ",", "}" or "]" (an integral float) or "000" (maybe a small float):
+# the integral and the small-float checks in one pass, for lines that have neither.
+_dot_zero = re.compile(rb"\.0(?:[,}\]]|000)").search
 
 
 def _js_numbers_differ(out: bytes) -> bool:
     """Whether an output made from an orjson-parsed line may hold a number that JSON.parse
-    would have read differently: an integral float ("1.0": JavaScript has one number
-    type, so it is 1), 16 and more digits (beyond 2**53: JavaScript rounds to a double),
-    or an exponent (from an exponent literal, or a float from 1e16 that is an integer).
-    False alarms (the same bytes inside a string) only cost the standard path."""
-    if _integral_float(out):
-        return True
-    if _orjson_float_differs(out):
-        return True
-    return _LONG in out.translate(_LONG_TABLE)
+    would have read differently, or that orjson writes differently: an integral float
+    ("1.0": JavaScript has one number type, so it is 1), or a float in exponent form or
+    below 1e-4 (see :func:`_orjson_float_differs`; from an exponent literal, or a float
+    from 1e16 that is an integer). Integers beyond 2**53 (16 and more digits, which
+    JavaScript rounds to a double) never get here: the fast path encodes with
+    ``OPT_STRICT_INTEGER``, which refuses them. False alarms (the same bytes inside a
+    string) only cost the standard path. The same answer as
+    ``_integral_float(out) or _orjson_float_differs(out)``, in fewer passes."""
+    hit = _dot_zero(out)
+    if hit is not None:
+        if hit.end() - hit.start() == 3:  # the first hit is an integral float
+            return True
+        # The first hit is ".0000": an integral float may still come later.
+        if _integral_float(out) or _small_float(out):
+            return True
+    return _exponent_differs(out)
 
 
 class EventDecoder:
@@ -239,6 +323,9 @@ class EventDecoder:
         hold a number JavaScript reads or writes differently) the line goes through the
         standard path: the standard decoder with JavaScript number hooks and the standard
         encoder. The mapper is a pure function of the event, so redoing a line is safe.
+
+        A mapped line of the fast path is written by :func:`_fast_output` (the record
+        returned then holds only "line" and "statusCode"; the bytes are the whole answer).
         """
         fast = self._fast
         if (
@@ -250,14 +337,20 @@ class EventDecoder:
             except ValueError:
                 pass  # the standard decoder gives the value or today's error message
             else:
-                record = map_event(mapper, lineno, event, config)
-                try:
-                    out = _orjson_dumps(record, option=_ORJSON_OPTIONS)
-                except TypeError:
-                    pass
+                parts_of = getattr(mapper, "parts", None)
+                if parts_of is not None:
+                    data, record = _fast_output(lineno, event, parts_of, config)
+                    if data is not None:
+                        return data, record
                 else:
-                    if not _js_numbers_differ(out):
-                        return out, record
+                    record = map_event(mapper, lineno, event, config)
+                    try:
+                        out = _orjson_dumps(record, option=_FAST_OPTIONS)
+                    except TypeError:  # incl. an integer beyond 2**53 (_js_numbers_differ)
+                        pass
+                    else:
+                        if not _js_numbers_differ(out):
+                            return out, record
         record = self.record(lineno, raw, mapper, config)
         return encode_record(record), record
 
@@ -287,6 +380,96 @@ class EventDecoder:
             return self._decode(text)
         except RecursionError:
             raise ValueError("nested too deeply") from None
+
+
+# ---------------------------------------------------------------------------- fast output
+
+# A response object as orjson writes it, around the parts that vary: the endpoint and
+# headers (one prefix per request kind and credentials, cached), the body and the userId.
+_PREFIX_HEAD = b'{"version":"1","type":"REST","method":"POST","endpoint":'
+_PREFIXES: dict[Any, bytes] = {}
+_MIDDLE = b',"JSON_ARRAY":{},"XML":{},"FORM":{}},"files":{},"userId":'
+
+
+def _prefix(key: Any, path: str, endpoint: str, headers: dict[str, Any]) -> bytes:
+    prefix = _PREFIXES.get(key)
+    if prefix is None:
+        prefix = (
+            _PREFIX_HEAD + _orjson_dumps(endpoint) + b',"endpointPath":' + _orjson_dumps(path)
+            + b',"headers":' + _orjson_dumps(headers, option=_BODY_OPTIONS)
+            + b',"params":{},"body":{"JSON":'
+        )
+        if len(_PREFIXES) > 1024:
+            _PREFIXES.clear()
+        _PREFIXES[key] = prefix
+    return prefix
+
+
+def _requests_bytes(lineno: int, parts: list[Any]) -> bytes | None:
+    """The output line of a mapped event, exactly as orjson writes its record (the
+    responses of ``transform.response_of`` + ``service_user_id``), without building them;
+    None when a part needs the general path: credentials that are not strings (they may
+    be numbers the guard must see), or a body orjson refuses or the number guard flags."""
+    pieces = [b'{"line":%d,"statusCode":200,"output":[' % lineno]
+    append = pieces.append
+    for request, endpoint, headers, body, user_id, key in parts:
+        if key is None:
+            return None
+        try:
+            head = _prefix(key, request.path, endpoint, headers)
+            data = _orjson_dumps(body, option=_BODY_OPTIONS)
+            if type(user_id) is not str:  # as service_user_id writes it
+                user_id = js.to_string(user_id) if js.truthy(user_id) else ""
+            uid = _orjson_dumps(user_id)
+        except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
+            return None
+        if _js_numbers_differ(data):
+            return None
+        if len(pieces) > 1:
+            append(b",")
+        append(head)
+        append(data)
+        append(_MIDDLE)
+        append(uid)
+        append(b"}")
+    append(b"]}\n")
+    return b"".join(pieces)
+
+
+def _fast_output(
+    lineno: int, event: Any, parts_of: Callable[[Any, Any], list[Any]],
+    default_config: dict[str, Any] | None,
+) -> tuple[bytes | None, Record]:
+    """The output line of an orjson-decoded event (None: take the standard path) and its
+    record; the same bytes as ``orjson.dumps(map_event(...))`` where that passes the
+    number guard (the responses' fixed parts hold no numbers, so the guard reads the
+    bodies only)."""
+    message, config = _message_and_config(event, default_config)
+    record: Record
+    if config is None:
+        record = {"line": lineno, "statusCode": 400, "error": NO_CONFIG}
+    else:
+        try:
+            parts = parts_of(message, config)
+        except MappingError as exc:
+            record = {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
+        except RecursionError:
+            record = {"line": lineno, "statusCode": 500,
+                      "error": "Maximum call stack size exceeded"}
+        else:
+            data = _requests_bytes(lineno, parts)
+            if data is not None:
+                return data, {"line": lineno, "statusCode": 200}
+            from capcheck.mappers.moengage.service import service_user_id
+            from capcheck.mappers.moengage.transform import response_of
+
+            output = [service_user_id(response_of(p)) for p in parts]
+            record = {"line": lineno, "statusCode": 200, "output": output}
+    try:
+        out = _orjson_dumps(record, option=_FAST_OPTIONS)
+    except TypeError:  # incl. an integer beyond 2**53 (see _js_numbers_differ)
+        return None, record
+    return (None if _js_numbers_differ(out) else out), record
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -356,6 +539,8 @@ if _orjson is not None:
         | _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_SUBCLASS
     )
+    _FAST_OPTIONS = _ORJSON_OPTIONS | _orjson.OPT_STRICT_INTEGER
+    _BODY_OPTIONS = _FAST_OPTIONS & ~_orjson.OPT_APPEND_NEWLINE
 
     def encode_record(record: Record) -> bytes:
         """One JSONL line: JSON.stringify-like (Infinity/NaN as null), UTF-8."""
@@ -374,22 +559,34 @@ else:  # pragma: no cover
 # ---------------------------------------------------------------------------- chunks
 
 
-def map_lines(
-    first_lineno: int, lines: list[bytes], now: datetime | None,
-    config: dict[str, Any] | None, mapper: Mapper | None = None,
-) -> tuple[bytes, Counts]:
-    """A chunk of event lines -> their JSONL output and counts (one call per chunk)."""
-    mapper = mapper or make_mapper(now)
-    counts = Counts()
+def map_block(
+    first_lineno: int, block: bytes, mapper: Mapper, config: dict[str, Any] | None,
+    counts: Counts,
+) -> tuple[bytes, int]:
+    """A block of whole lines (see :func:`iter_blocks`) -> its JSONL output (one bytes
+    object) and its number of lines; ``counts`` is updated.
+
+    The cyclic garbage collector waits until the block is done: mapping builds and drops
+    a few hundred dicts and lists per line, none in a cycle (reference counting frees
+    them), and the collector's passes over them cost several per cent of the run.
+    """
+    output = _decoder().output
+    tally = counts.tally
     out: list[bytes] = []
     append = out.append
-    tally = counts.tally
-    output = _decoder().output
-    for lineno, raw in enumerate(lines, first_lineno):
-        data, record = output(lineno, raw, mapper, config)
-        tally(record)
-        append(data)
-    return b"".join(out), counts
+    lineno = first_lineno
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for raw in block.splitlines(keepends=True):
+            data, record = output(lineno, raw, mapper, config)
+            tally(record)
+            append(data)
+            lineno += 1
+    finally:
+        if collecting:
+            gc.enable()
+    return b"".join(out), lineno - first_lineno
 
 
 _DECODER: EventDecoder | None = None

@@ -25,8 +25,8 @@ from capcheck.mappers.moengage.table import Mapping, Request, load
 
 JSON_MIME = "application/json"
 
-__all__ = ["ConfigAccess", "build_request", "construct", "flatten", "resolve_now", "run",
-           "transform"]
+__all__ = ["ConfigAccess", "Parts", "build_request", "construct", "flatten", "request_parts",
+           "resolve_now", "response_of", "run", "run_parts", "transform"]
 
 
 class ConfigAccess:
@@ -100,23 +100,26 @@ _HEADER_CACHE: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
 
 def _endpoint_and_headers(
     request: Request, code: str, api_id: Any, api_key: Any
-) -> tuple[str, dict[str, Any]]:
-    """Endpoint and headers; cached for string credentials (the usual case)."""
-    cacheable = type(api_id) is str and type(api_key) is str
-    if cacheable:
-        hit = _HEADER_CACHE.get((request.name, code, api_id, api_key))
+) -> tuple[str, dict[str, Any], tuple[str, str, str, str] | None]:
+    """Endpoint, headers and their cache key; cached for string credentials (the usual
+    case), so the headers may be shared: :func:`response_of` copies them."""
+    if type(api_id) is str and type(api_key) is str:
+        key = (request.name, code, api_id, api_key)
+        hit = _HEADER_CACHE.get(key)
         if hit is not None:
-            return hit[0], dict(hit[1])
+            return hit[0], hit[1], key
+    else:
+        key = None
     endpoint = request.endpoint.format(code=code, path=request.path, api_id=js.to_string(api_id))
     headers: dict[str, Any] = {"Content-Type": JSON_MIME}
     if request.app_key_header and api_id is not UNDEF:
         headers["MOE-APPKEY"] = api_id
     headers["Authorization"] = _authorization(api_id, api_key)
-    if cacheable:
+    if key is not None:
         if len(_HEADER_CACHE) > 1024:
             _HEADER_CACHE.clear()
-        _HEADER_CACHE[(request.name, code, api_id, api_key)] = (endpoint, dict(headers))
-    return endpoint, headers
+        _HEADER_CACHE[key] = (endpoint, headers)
+    return endpoint, headers, key
 
 
 def _apple(mapping: Mapping, obj: dict[str, Any]) -> None:
@@ -125,11 +128,17 @@ def _apple(mapping: Mapping, obj: dict[str, Any]) -> None:
         obj["platform"] = mapping.apple_platform_name
 
 
-def build_request(
+Parts = tuple[Request, str, dict[str, Any], dict[str, Any], Any, Any]
+
+
+def request_parts(
     mapping: Mapping, request: Request, message: dict[str, Any], config: Any, now: datetime,
     mutate: bool,
-) -> dict[str, Any]:
-    """responseBuilderSimple for one request kind."""
+) -> Parts:
+    """What :func:`build_request` puts in the response: ``(request, endpoint, headers,
+    body, userId or UNDEF, key)``, where ``key`` names the endpoint and headers (the
+    request and string credentials) or is None (credentials of another type). The
+    headers may be shared between calls: read them, or copy them (as response_of does)."""
     builders = request.builders
     base = builders.base(message, now, mapping.slot_flattened, mutate)
     if type(config) is dict:
@@ -142,7 +151,7 @@ def build_request(
     code = mapping.regions.get(region) if isinstance(region, str) else None
     if code is None:
         raise MappingError("The region is not valid")
-    endpoint, headers = _endpoint_and_headers(request, code, api_id, api_key)
+    endpoint, headers, key = _endpoint_and_headers(request, code, api_id, api_key)
 
     user_id = message.get("userId", UNDEF)
     if not (user_id if type(user_id) is str else js.truthy(user_id)):
@@ -185,14 +194,19 @@ def build_request(
         holes = True
     if holes:
         body = {k: v for k, v in body.items() if v is not None and v is not UNDEF}
+    return request, endpoint, headers, body, user_id, key
 
+
+def response_of(parts: Parts) -> dict[str, Any]:
+    """The response object of :func:`request_parts`' parts."""
+    request, endpoint, headers, body, user_id, _ = parts
     response: dict[str, Any] = {
         "version": "1",
         "type": "REST",
         "method": "POST",
         "endpoint": endpoint,
         "endpointPath": request.path,
-        "headers": headers,
+        "headers": dict(headers),
         "params": {},
         "body": {"JSON": body, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
         "files": {},
@@ -202,13 +216,22 @@ def build_request(
     return response
 
 
+def build_request(
+    mapping: Mapping, request: Request, message: dict[str, Any], config: Any, now: datetime,
+    mutate: bool,
+) -> dict[str, Any]:
+    """responseBuilderSimple for one request kind."""
+    return response_of(request_parts(mapping, request, message, config, now, mutate))
+
+
 def _device_wanted(message: dict[str, Any]) -> bool:
     device = _plain(_plain(message, "context"), "device")
     return js.truthy(_plain(device, "type")) and js.truthy(_plain(device, "token"))
 
 
-def run(message: Any, config: Any, now: datetime) -> list[dict[str, Any]]:
-    """processEvent, with ``config`` possibly ``UNDEF`` or a ``ConfigAccess`` failure."""
+def run_parts(message: Any, config: Any, now: datetime) -> list[Parts]:
+    """processEvent up to the response objects: their :func:`request_parts`, one per
+    request, with ``config`` possibly ``UNDEF`` or a ``ConfigAccess`` failure."""
     if message is None or message is UNDEF:
         state = "null" if message is None else "undefined"
         raise MappingError(f"Cannot read properties of {state} (reading 'type')", 500)
@@ -226,13 +249,18 @@ def run(message: Any, config: Any, now: datetime) -> list[dict[str, Any]]:
             # Production's excludes delete keys from the event between the two requests;
             # reproduce that on a private copy so the caller's event stays untouched.
             event = _copy(message)
-            user = build_request(mapping, requests["identify"], event, config, now, True)
-            device = build_request(mapping, requests["device"], event, config, now, True)
+            user = request_parts(mapping, requests["identify"], event, config, now, True)
+            device = request_parts(mapping, requests["device"], event, config, now, True)
             return [user, device]
-        return [build_request(mapping, requests["identify"], message, config, now, False)]
+        return [request_parts(mapping, requests["identify"], message, config, now, False)]
     if kind == "track" or kind == "alias":
-        return [build_request(mapping, requests[kind], message, config, now, False)]
+        return [request_parts(mapping, requests[kind], message, config, now, False)]
     raise MappingError(f"Event type {kind} is not supported")
+
+
+def run(message: Any, config: Any, now: datetime) -> list[dict[str, Any]]:
+    """processEvent, with ``config`` possibly ``UNDEF`` or a ``ConfigAccess`` failure."""
+    return [response_of(parts) for parts in run_parts(message, config, now)]
 
 
 def resolve_now(now: datetime | None) -> datetime:
