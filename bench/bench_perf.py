@@ -70,7 +70,7 @@ def capcheck_command(tree: str | None = None) -> list[str]:
 def file_list(corpus: Path, transformer: Path | None, only: str | None = None) -> list[str]:
     """``j PATH`` for each definition file, ``t PATH`` for each transformer file scanned."""
     from capcheck.load.definitions import DEFINITION_FILES
-    from capcheck.load.transformer import LAYOUTS, _source_files, candidate_names, resolve_src
+    from capcheck.load.transformer import LAYOUTS, _walk_sources, candidate_names, resolve_src
 
     folders = [corpus / only] if only else sorted(p for p in corpus.iterdir() if p.is_dir())
     src = resolve_src(transformer) if transformer else None
@@ -90,7 +90,8 @@ def file_list(corpus: Path, transformer: Path | None, only: str | None = None) -
         for layout in LAYOUTS:
             for name in candidate_names(folder.name, str(internal)):
                 if (src / layout / name).is_dir():
-                    lines += [f"t {path}" for path, _ in _source_files(src / layout / name)]
+                    lines += [f"t {path}" for _parts, path, _code, _link
+                              in _walk_sources(src / layout / name)]
                     break
     return lines
 

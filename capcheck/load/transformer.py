@@ -219,18 +219,12 @@ def source_kind(name: str) -> bool | None:
     return False if suffix in YAML_SUFFIXES else None
 
 
-def _source_files(folder: Path) -> list[tuple[str, bool]]:
-    """The files of ``folder`` worth scanning (paths as strings), in sorted path order,
-    each with whether it is JS/TS code (else a YAML workflow). Test, fixture and doc
-    folders are pruned before they are walked, folder links are not followed (as
-    ``os.walk`` does not), folders that cannot be listed are passed over, and nothing
-    is read here."""
-    return [(path, is_code) for _parts, path, is_code, _link in _walk_sources(folder)]
-
-
 def _walk_sources(folder: Path) -> list[tuple[tuple[str, ...], str, bool, bool]]:
-    """(parts below ``folder``, path, is_code, is a link) of each file worth scanning,
-    sorted as Path objects sort (part by part)."""
+    """The files of ``folder`` worth scanning, in sorted path order (as Path objects sort,
+    part by part): (parts below ``folder``, path, is JS/TS code (else a YAML workflow),
+    is a link). Test, fixture and doc folders are pruned before they are walked, folder
+    links are not followed (as ``os.walk`` does not), folders that cannot be listed are
+    passed over, and nothing is read here."""
     found: list[tuple[tuple[str, ...], str, bool, bool]] = []
 
     def walk(top: str, rel: tuple[str, ...]) -> None:
@@ -304,13 +298,15 @@ class _FolderScan:
         wanted = _fold_lower(event_type)  # the literal every match of it holds
         if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
             return [hit for hit in self.hits() if hit.event_type == event_type]
+        holding = [seg for seg in self.segments if wanted in seg.raw_lower]
         quoted = _quoted(wanted)
         constants: dict[str, str] = {}
-        if any(quoted.search(seg.raw_lower) for seg in self.segments if wanted in seg.raw_lower):
+        if any(quoted.search(seg.raw_lower) for seg in holding):
             constants = self.constants()
         names = _constant_names({n: t for n, t in constants.items() if t == event_type})
-        chosen = [seg for seg in self.segments if wanted in seg.raw_lower
-                  or (names is not None and names.search(seg.raw) is not None)]
+        chosen = holding if names is None else [
+            seg for seg in self.segments
+            if wanted in seg.raw_lower or names.search(seg.raw) is not None]
         if not chosen:
             return []
         found = _segment_hits(chosen, constants, _constant_use_patterns(constants))
