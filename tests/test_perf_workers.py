@@ -23,6 +23,14 @@ from capcheck.report.workers import WorkerError, effective_jobs, ordered_map
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
+@pytest.fixture(autouse=True)
+def _fork_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers are not forked while other threads run (see ``workers._threaded``); a test
+    before these may leave one behind in this process (a pool's helper thread), so the
+    in-process tests say there is none: the functions they fork for take no lock."""
+    monkeypatch.setattr(workers, "_threaded", lambda: False)
+
+
 def _square(n: int) -> tuple[int, int, int]:
     return n, n * n, os.getpid()
 
@@ -60,6 +68,7 @@ def _dies_at_50(n: int) -> int:
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    assert effective_jobs(2, 300) == 2  # never run _dies_at_50 in this process
     with pytest.raises(WorkerError, match="ended before"):
         list(ordered_map(_dies_at_50, list(range(300)), jobs=2))
 
@@ -74,6 +83,24 @@ def test_stopping_early_leaves_no_worker_behind() -> None:
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_workers_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.undo()  # the real check
+    assert not workers._threaded() or threading.active_count() > 1
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers._threaded()
+        assert effective_jobs(4, 500) == 1
+        got = list(ordered_map(_square, list(range(100)), jobs=2))
+        assert {pid for _n, _sq, pid in got} == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_effective_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
