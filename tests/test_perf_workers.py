@@ -210,3 +210,19 @@ def test_check_against_a_lock_is_the_same_with_workers(tmp_path: Path, corpus: P
     _same_either_way(["check", str(corpus), "--no-config", "--lock", str(lock)])
     one = _capcheck("check", str(corpus), "--no-config", "--lock", str(lock), "--jobs", "3")
     assert "CAP901" in one.stdout and "CAP902" in one.stdout
+
+
+def test_a_refused_fork_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real_fork = os.fork
+
+    def fork_once() -> int:  # the first worker starts, the second is refused
+        if calls:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        calls.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork_once)
+    got = list(ordered_map(_square, list(range(300)), jobs=2))
+    assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in range(300)]
+    assert {pid for _n, _sq, pid in got} == {os.getpid()}  # all in this process

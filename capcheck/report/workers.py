@@ -6,7 +6,8 @@ process (everything already imported and set up is shared, nothing is sent to th
 each takes every ``jobs``-th block of destinations and sends back each result,
 pickled, as soon as it has it; the caller gets the results one at a time in input
 order, exactly as ``map(fn, items)`` would give them. Where ``os.fork`` is not
-available, for small inputs, or with ``jobs`` 1, it is ``map(fn, items)``.
+available, for small inputs, with ``jobs`` 1, or when the system refuses a process or a
+pipe (limits, sandboxes), it is ``map(fn, items)``.
 
 A worker that fails (an exception in ``fn``: a capcheck bug, since bad input never
 raises) makes the caller raise ``WorkerError`` naming the worker's exception (its
@@ -82,40 +83,65 @@ def _blocks(count: int, workers: int) -> list[list[int]]:
 
 
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
-    import signal
-
     sys.stdout.flush()
     sys.stderr.flush()
     pids: list[int] = []
     readers: list[int] = []
     try:
-        for indices in _blocks(len(items), workers):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker: never returns
-                os.close(read_end)
-                for other in readers:
-                    os.close(other)
-                _work(fn, items, indices, write_end)
-            os.close(write_end)
-            pids.append(pid)
-            readers.append(read_end)
+        try:
+            for indices in _blocks(len(items), workers):
+                _start(fn, items, indices, pids, readers)
+        except OSError:  # no process or pipe to be had (limits, sandbox): one process
+            _stop(pids, readers)
+            yield from map(fn, items)
+            return
         yield from _collect(readers, len(items))
     finally:
-        for fd in readers:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+        _stop(pids, readers)
+
+
+def _start(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], pids: list[int],
+           readers: list[int]) -> None:
+    """Fork the worker for ``indices``; its pid and the read end of its pipe are added
+    to ``pids`` and ``readers`` (OSError, with nothing left open, when the system
+    refuses the pipe or the process)."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid == 0:  # the worker: never returns
+        os.close(read_end)
+        for other in readers:
+            os.close(other)
+        _work(fn, items, indices, write_end)
+    os.close(write_end)
+    pids.append(pid)
+    readers.append(read_end)
+
+
+def _stop(pids: list[int], readers: list[int]) -> None:
+    """Close the pipes, kill and reap the workers (each once: the lists are emptied)."""
+    import signal
+
+    for fd in readers:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    pids.clear()
+    readers.clear()
 
 
 def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: int) -> None:
