@@ -16,7 +16,7 @@ from capcheck.commands.common import (
     print_errors,
 )
 from capcheck.commands.options import add_format_option, add_output_option
-from capcheck.commands.output import error, write_file, write_out
+from capcheck.commands.output import deliver
 from capcheck.render import AUDIT_FORMATS, renderer
 from capcheck.report.audit import exit_status
 
@@ -32,11 +32,8 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     text = renderer(AUDIT_FORMATS, args.format).render(result.reports, result.errors)
-    if args.output is not None:
-        problem = write_file(args.output, text)
-        if problem is not None:
-            return error(problem)
-    else:
-        write_out(text, json_text=args.format == "json")
+    failed = deliver(text, args.output, json_text=args.format == "json")
+    if failed is not None:
+        return failed
     print_errors(result.errors)
     return exit_status(result.errors)

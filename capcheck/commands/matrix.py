@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from capcheck.commands.common import add_input_arguments, parse_variants, print_errors
 from capcheck.commands.options import add_format_option, add_output_option, capability_choice
-from capcheck.commands.output import error, write_file, write_out
+from capcheck.commands.output import deliver, error
 from capcheck.render import MATRIX_FORMATS, renderer
 from capcheck.report.audit import exit_status
 
@@ -94,11 +94,8 @@ def run(args: argparse.Namespace) -> int:
     entries, errors = made
     matrix = assemble(entries, only=args.only, name=args.name, in_folder_order=True)
     text = render(args.format, matrix, args.output)
-    if args.output is not None:
-        problem = write_file(args.output, text)
-        if problem is not None:
-            return error(problem)
-    else:
-        write_out(text, json_text=args.format == "json")
+    failed = deliver(text, args.output, json_text=args.format == "json")
+    if failed is not None:
+        return failed
     print_errors(errors)
     return exit_status(errors)

@@ -83,3 +83,15 @@ def write_file(path: Path, text: str) -> str | None:
     except OSError as exc:
         return f"{path}: cannot write: {exc.strerror or exc}"
     return None
+
+
+def deliver(text: str, output: Path | None, *, json_text: bool = False) -> int | None:
+    """``text`` to the file ``output`` (atomically) or, without one, to standard output
+    (``write_out``); the usage exit code after one error line when the file cannot be
+    written, else None."""
+    if output is None:
+        write_out(text, json_text=json_text)
+        return None
+    problem = write_file(output, text)
+    return None if problem is None else error(problem)
+

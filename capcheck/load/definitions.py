@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck.escape import cut
-from capcheck.load.files import FileProblem, read_text
-from capcheck.load.jsondoc import JsonDocument, parse_json_text
+from capcheck.load.files import FileProblem, read_bytes
+from capcheck.load.jsondoc import JsonDocument, parse_json_bytes
 from capcheck.model import LoadError, Location
 
 DB_CONFIG = "db-config.json"
@@ -127,7 +127,7 @@ def load_definition_file(
     ``optional``, a file that does not exist is None (no error)."""
     shown = str(display if display is not None else path)
     try:
-        text = read_text(path)
+        raw = read_bytes(path)
     except (FileNotFoundError, NotADirectoryError) as exc:
         if optional:
             return None
@@ -135,13 +135,9 @@ def load_definition_file(
             return LoadError(Location(shown), f"cannot read: {exc.strerror or exc}")
         return LoadError(Location(shown), "file not found")
     except FileProblem as exc:
-        message = str(exc)
-        if message.startswith("line ") and ": " in message:
-            line, _, rest = message.partition(": ")
-            return LoadError(Location(shown, line=int(line[5:])), rest)
-        return LoadError(Location(shown), message)
+        return LoadError(Location(shown), str(exc))
     try:
-        return parse_json_text(Path(shown), text)
+        return parse_json_bytes(Path(shown), raw)
     except ValueError as exc:  # pragma: no cover - jsondoc reports these itself
         # e.g. an integer literal past Python's 4,300-digit conversion limit
         reason = "a number too long to read" if "digits" in str(exc) else cut(str(exc))

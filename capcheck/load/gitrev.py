@@ -27,7 +27,7 @@ from capcheck.load.definitions import (
     RawDefinition,
     read_definition,
 )
-from capcheck.load.jsondoc import JsonDocument, parse_json_text
+from capcheck.load.jsondoc import JsonDocument, parse_json_bytes
 from capcheck.load.transformer import (
     LAYOUTS,
     SKIP_DIRS,
@@ -302,17 +302,6 @@ def touched_folders(paths: Iterable[str], root: str, single: bool) -> list[str]:
             if not pure.parent.name.startswith("."):
                 folders.add(folder)
     return sorted(folders)
-
-
-def parse_json_bytes(display: Path, raw: bytes) -> JsonDocument | LoadError:
-    """Parse a definition file given as bytes (from a git blob); errors name ``display``
-    and the line, as ``load_json`` does for a file on disk."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return LoadError(Location(str(display), line=line), "not valid UTF-8")
-    return parse_json_text(display, text)
 
 
 def read_definitions(

@@ -376,12 +376,18 @@ def _load_json(path: Path) -> JsonDocument | LoadError:
         return LoadError(Location(str(path)), "is a directory, expected a JSON file")
     except OSError as exc:
         return LoadError(Location(str(path)), f"cannot read: {exc.strerror or exc}")
+    return parse_json_bytes(path, raw)
+
+
+def parse_json_bytes(path: Path, raw: bytes) -> JsonDocument | LoadError:
+    """Parse the bytes of a JSON file (UTF-8, a BOM dropped); a byte that is not UTF-8
+    is an error at its line. Errors name ``path``."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return LoadError(Location(str(path), line=line), "not valid UTF-8")
-    return parse_json_text(path, text)
+    return parse_json_text(path, text, raw)
 
 
 # orjson reads integers of 19 digits and more past 64 bits as floats, and nests deeper
@@ -393,10 +399,12 @@ _LONG_NUMBER = b"0" * 19
 _FAST_MAX_BRACKETS = 900
 
 
-def _fast_parse(text: str) -> Any:
-    """The data of ``text`` by orjson when it reads it as ``json.loads`` does, else
-    ``_SLOW``."""
-    marks = text.encode("utf-8", "surrogatepass").translate(_MARKS)
+def _fast_parse(text: str, raw: bytes | None = None) -> Any:
+    """The data of ``text`` (whose UTF-8 bytes ``raw`` are, when known) by orjson when it
+    reads it as ``json.loads`` does, else ``_SLOW``."""
+    if raw is None:
+        raw = text.encode("utf-8", "surrogatepass")
+    marks = raw.translate(_MARKS)
     if marks.count(b"[") >= _FAST_MAX_BRACKETS or _LONG_NUMBER in marks:
         return _SLOW
     try:
@@ -412,8 +420,10 @@ def _fast_parse(text: str) -> Any:
 _SLOW = object()
 
 
-def parse_json_text(path: Path, text: str) -> JsonDocument | LoadError:
-    data = _fast_parse(text)
+def parse_json_text(path: Path, text: str, raw: bytes | None = None) -> JsonDocument | LoadError:
+    """Parse ``text`` (``raw``: its bytes as read, when the caller has them); every
+    failure is a LoadError naming ``path``, with line and column where known."""
+    data = _fast_parse(text, raw)
     if data is not _SLOW:
         return JsonDocument(path=path, text=text, data=data)
     try:

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.model import LoadError, Location
 
 # Where destination code lives, relative to the transformer's src/ folder, most
@@ -118,20 +119,6 @@ def resolve_src(path: Path) -> Path | LoadError:
 def candidate_names(dir_name: str, internal_name: str) -> list[str]:
     names = [dir_name, dir_name.lower(), internal_name.lower()]
     return list(dict.fromkeys(n for n in names if n))
-
-
-Rebase = tuple[Path, Path]  # (real folder, the name it goes by in locations)
-
-
-def shown_path(path: Path, rebase: Rebase | None) -> Path:
-    """The name ``path`` goes by in locations: ``path`` itself, or rebased."""
-    if rebase is None:
-        return path
-    real, shown = rebase
-    try:
-        return shown / path.resolve().relative_to(real)
-    except ValueError:
-        return path
 
 
 def scan_destination(src: Path, names: list[str], rebase: Rebase | None = None) -> TransformerCode:
@@ -329,8 +316,8 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
     names: list[str] = [path for _parts, path, _code, _link in files]
     if rebase is not None:  # as shown_path(file, rebase), resolving the folder once
         real = folder.resolve()
-        names = [str(shown_path(Path(path), rebase)) if link
-                 else _rebased(real, parts, path, rebase)
+        names = [str(shown_path(Path(path), rebase) if link
+                     else rebased(real.joinpath(*parts), rebase, Path(path)))
                  for parts, path, _code, link in files]
 
     def texts() -> Iterator[tuple[str, str, bool]]:
@@ -344,16 +331,6 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
             yield shown, text, is_code
 
     scan_sources(code, texts())
-
-
-def _rebased(real_folder: Path, parts: tuple[str, ...], path: str, rebase: Rebase) -> str:
-    """``shown_path(path, rebase)`` for a file (not a link) below a folder whose real
-    path is ``real_folder``."""
-    real, shown = rebase
-    try:
-        return str(shown / real_folder.relative_to(real).joinpath(*parts))
-    except ValueError:
-        return path
 
 
 def _segment_hits(

@@ -24,13 +24,14 @@ from capcheck.facts import (
 )
 from capcheck.load.aliases import HandlerAliases, read_handler_aliases
 from capcheck.load.definitions import RawDefinition, discover, read_definition
+from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.mappers import BUNDLED
 from capcheck.model import Evidence, LoadError, Location, Report, Status, TransformerInfo
 from capcheck.report.connection import connection_config
 from capcheck.report.workers import ordered_map
 
 if TYPE_CHECKING:  # the transformer scanner is imported only when a transformer is given
-    from capcheck.load.transformer import Rebase, TransformerTree
+    from capcheck.load.transformer import TransformerTree
 
 R = TypeVar("R")
 
@@ -221,19 +222,11 @@ def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_I
             if key in seen:
                 continue
             seen.add(key)
-            display = _below(key, base, Path()) if portable else None
-            if bundled is not None and _below(key, *bundled) != key:
-                display = _below(key, *bundled)  # <bundled>/destinations/<name>
+            display = rebased(key, (base, Path()), key) if portable else None
+            if bundled is not None and rebased(key, bundled, key) != key:
+                display = rebased(key, bundled, key)  # <bundled>/destinations/<name>
             items.append((folder, display))
     return items
-
-
-def _below(real_path: Path, real: Path, shown: Path) -> Path:
-    """``shown_path(real_path, (real, shown))`` for a path already resolved."""
-    try:
-        return shown / real_path.relative_to(real)
-    except ValueError:
-        return real_path
 
 
 def _real_folder(folder: Path, real_parents: dict[Path, Path]) -> Path:
@@ -290,7 +283,7 @@ class _Reader:
 def _scan_code(facts: DestinationFacts, tree: TransformerTree, aliases: HandlerAliases) -> None:
     """Scan the code the transformer runs for this destination: its handler alias's
     target first (the transformer's own DestHandlerMap), else the folder of its name."""
-    from capcheck.load.transformer import candidate_names, shown_path
+    from capcheck.load.transformer import candidate_names
 
     names = candidate_names(facts.dir_name, facts.name)
     alias = aliases.lookup(names)

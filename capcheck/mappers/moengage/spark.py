@@ -51,6 +51,17 @@ ERROR = "error"
 _OUTPUT_KEY = b'"output":'
 
 
+
+def _result_schema(batch: Any, id_column: str) -> Any:
+    """The Arrow schema of the result batches: the id column as the input has it, then
+    status, request and error."""
+    import pyarrow as pa
+
+    return pa.schema([
+        batch.schema.field(0).with_name(id_column),
+        pa.field(STATUS, pa.int32()), pa.field(REQUEST, pa.string()), pa.field(ERROR, pa.string()),
+    ])
+
 def _with_id(df: DataFrame, id_column: str | None) -> tuple[DataFrame, str]:
     if id_column is not None:
         if id_column not in df.columns:
@@ -115,8 +126,6 @@ def map_events(
     source = df.select(id_column, column)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
         from capcheck.mappers.moengage.stream import EventDecoder, make_mapper
 
         mapper = make_mapper(instant)
@@ -124,11 +133,7 @@ def map_events(
         arrow_schema: pa.Schema | None = None
         for batch in batches:
             if arrow_schema is None:
-                arrow_schema = pa.schema([
-                    batch.schema.field(0).with_name(id_column),
-                    pa.field(STATUS, pa.int32()), pa.field(REQUEST, pa.string()),
-                    pa.field(ERROR, pa.string()),
-                ])
+                arrow_schema = _result_schema(batch, id_column)
             ids = batch.column(0).to_pylist()
             texts = batch.column(1).to_pylist()
             results = []
@@ -187,8 +192,6 @@ def map_rows(
     default = dict(config)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
         from capcheck.mappers.moengage.rows import row_record
         from capcheck.mappers.moengage.stream import encode_record, make_mapper
 
@@ -196,11 +199,7 @@ def map_rows(
         arrow_schema: pa.Schema | None = None
         for batch in batches:
             if arrow_schema is None:
-                arrow_schema = pa.schema([
-                    batch.schema.field(0).with_name(id_column),
-                    pa.field(STATUS, pa.int32()), pa.field(REQUEST, pa.string()),
-                    pa.field(ERROR, pa.string()),
-                ])
+                arrow_schema = _result_schema(batch, id_column)
             columns_data = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             ids = columns_data[0]
             results = []
