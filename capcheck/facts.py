@@ -138,11 +138,18 @@ class FieldProblem:
         return f"`{shown}` has the wrong shape ({self.message})"
 
 
+_TYPE_NAMES: dict[type | None, str] = {
+    dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+    int: "a number", float: "a number", type(None): "null",
+}
+
+
 def _type_name(value: Any) -> str:
-    return {
-        dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-        int: "a number", float: "a number", type(None): "null",
-    }.get(type(value), type(value).__name__)
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _name(kind: type | None) -> str:
+    return kind.__name__ if kind is not None else "nothing"
 
 
 def _string_list(value: Any, ptr: str, non_empty: bool = False) -> tuple[str, ...]:
@@ -285,19 +292,22 @@ def _schema_keys(
 
     if schema is None:
         return frozenset(), frozenset()
-    if not isinstance(schema.data, dict):
-        return problem("", f"expected an object, found {_type_name(schema.data)}")
-    root = schema.data.get("configSchema", schema.data)
-    root_ptr = "/configSchema" if "configSchema" in schema.data else ""
-    if not isinstance(root, dict):
-        return problem(root_ptr, f"expected an object, found {_type_name(root)}")
-    props = root.get("properties")
-    required = root.get("required", [])
+    # Read through kind/keys/get: of a large schema.json only these few values are made.
+    top = schema.kind("")
+    if top is not dict:
+        return problem("", f"expected an object, found {_TYPE_NAMES.get(top, _name(top))}")
+    root_ptr = "/configSchema" if schema.kind("/configSchema") is not None else ""
+    root = schema.kind(root_ptr)
+    if root is not dict:
+        return problem(root_ptr, f"expected an object, found {_TYPE_NAMES.get(root, _name(root))}")
+    props = schema.keys(f"{root_ptr}/properties") if schema.kind(
+        f"{root_ptr}/properties") is dict else []
+    required = schema.get(f"{root_ptr}/required", [])
     try:
         names = _string_list(required, f"{root_ptr}/required")
     except _TypeProblem as wrong:
         return problem(wrong.ptr, wrong.message)
-    return frozenset(props) if isinstance(props, dict) else frozenset(), frozenset(names)
+    return frozenset(props), frozenset(names)
 
 
 # The flags capcheck types itself (any other flag a rule pack names is read as found).

@@ -120,11 +120,13 @@ def discover(root: Path) -> Discovery:
 
 
 def load_definition_file(
-    path: Path | str, display: Path | None = None, optional: bool = False
+    path: Path | str, display: Path | None = None, optional: bool = False,
+    lazy: bool = False,
 ) -> JsonDocument | LoadError | None:
     """Read one definition JSON file through ``capcheck.load.files`` (regular files only,
     size cap) and parse it; every failure is a LoadError naming ``display``. With
-    ``optional``, a file that does not exist is None (no error)."""
+    ``optional``, a file that does not exist is None (no error); with ``lazy``, its data
+    is made when first read (see ``parse_json_bytes``)."""
     shown = str(display if display is not None else path)
     try:
         raw = read_bytes(path)
@@ -137,7 +139,7 @@ def load_definition_file(
     except FileProblem as exc:
         return LoadError(Location(shown), str(exc))
     try:
-        return parse_json_bytes(Path(shown), raw)
+        return parse_json_bytes(Path(shown), raw, lazy)
     except ValueError as exc:  # pragma: no cover - jsondoc reports these itself
         # e.g. an integer literal past Python's 4,300-digit conversion limit
         reason = "a number too long to read" if "digits" in str(exc) else cut(str(exc))
@@ -158,8 +160,9 @@ def read_definition(folder: Path, display: Path | None = None) -> RawDefinition:
     errors: list[LoadError] = []
     base = os.fspath(folder)
     for name in DEFINITION_FILES:
+        # schema.json and ui-config.json hold most of the bytes and are mostly not read
         loaded = load_definition_file(os.path.join(base, name), display=shown / name,
-                                      optional=name != DB_CONFIG)
+                                      optional=name != DB_CONFIG, lazy=name != DB_CONFIG)
         if isinstance(loaded, LoadError):
             errors.append(LoadError(loaded.location, loaded.message, dir_name))
             docs[name] = None

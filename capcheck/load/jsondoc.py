@@ -21,7 +21,7 @@ import json.decoder
 import json.scanner
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -84,18 +84,109 @@ class _Members:
     duplicated: bool = False  # an object that repeats a key
 
 
-@dataclass
-class JsonDocument:
-    """A parsed JSON file: its data plus positions computed on first use."""
+_UNREAD: Any = object()  # data not made yet (see JsonDocument.lazy)
 
-    path: Path
-    text: str
-    data: Any
-    _positions: _Positions | None = field(default=None, repr=False)
-    _containers: dict[str, _Members] = field(default_factory=dict, repr=False)
-    _has_duplicates: bool | None = field(default=None, repr=False)
-    _found: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
-    _shown: tuple[Path, str] | None = field(default=None, repr=False)
+
+class JsonDocument:
+    """A parsed JSON file: its data plus positions computed on first use.
+
+    A document made by ``lazy`` was checked to be JSON that ``json.loads`` reads, but
+    holds only its bytes: its text is decoded and its data made (by the same parser as
+    any other document, so they are the same) when first asked for, and ``kind``,
+    ``keys`` and ``get`` answer from the validated bytes without making the rest. Most
+    of the 8 MB of a corpus is in schema.json and ui-config.json files of which a
+    matrix needs only a list of names (or nothing)."""
+
+    def __init__(self, path: Path, text: str | None, data: Any,
+                 raw: bytes | None = None, view: Any = None) -> None:
+        self.path = path
+        self._text = text
+        self._data = data
+        self._raw = raw
+        self._view = view  # the simdjson document of a lazy one, until data is made
+        self._nodes: dict[str, tuple[bool, Any]] = {}  # pointer -> _lazy_node's answer
+        self._positions: _Positions | None = None
+        self._containers: dict[str, _Members] = {}
+        self._has_duplicates: bool | None = None
+        self._found: dict[str, tuple[int, int] | None] = {}
+        self._shown: tuple[Path, str] | None = None
+
+    @classmethod
+    def lazy(cls, path: Path, raw: bytes) -> JsonDocument | None:
+        """A document of the UTF-8 bytes ``raw`` (a BOM removed) whose data is made when
+        first read, or None when that cannot be promised here (not valid JSON to
+        simdjson, which is stricter than ``json.loads`` and then defers to it; no
+        simdjson installed)."""
+        try:
+            import simdjson
+        except ImportError:  # pragma: no cover - a runtime dependency
+            return None
+        if raw.count(b"[") + raw.count(b"{") >= _FAST_MAX_BRACKETS and _nested_as_deep(
+                raw, _FAST_MAX_BRACKETS):
+            return None  # the standard parser decides (it may find it too deep)
+        try:
+            view = simdjson.Parser().parse(raw)
+        except (ValueError, RuntimeError, UnicodeDecodeError):
+            return None
+        return cls(path, None, _UNREAD, raw, view)
+
+    def __repr__(self) -> str:
+        return f"JsonDocument(path={self.path!r})"
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._raw is not None
+            self._text = self._raw.decode("utf-8")
+        return self._text
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNREAD:
+            self._view = None
+            self._nodes.clear()
+            made = _fast_parse(self.text, self._raw)
+            self._data = made if made is not _SLOW else _strict_decode(self.text)
+        return self._data
+
+    def _lazy_node(self, ptr: str) -> tuple[bool, Any]:
+        """(True, the simdjson node at ``ptr`` or _ABSENT) while the data is not made
+        and the walk meets no repeated key (where json.loads keeps the last value, and
+        simdjson's lookup the first); (False, None) when the made data must answer.
+        simdjson's values are json.loads's: the same ints (it refuses those past 64
+        bits), correctly rounded floats (it refuses overflow), "-0" an int, and
+        ``as_dict`` keeps the last of repeated keys, in first-seen order."""
+        view = self._view
+        if view is None or self._data is not _UNREAD or (ptr and ptr[0] != "/"):
+            return False, None
+        found = self._nodes.get(ptr)
+        if found is not None:
+            return found
+        if not ptr:
+            found = (True, view)
+        else:
+            parent, _, raw_token = ptr.rpartition("/")
+            found = self._lazy_node(parent)
+            if found[0] and found[1] is not _ABSENT:
+                found = _step(found[1], unescape_pointer_token(raw_token))
+        self._nodes[ptr] = found
+        return found
+
+    def kind(self, ptr: str) -> type | None:
+        """The type of the value at ``ptr`` (dict, list, str, ...), None if absent."""
+        lazy, node = self._lazy_node(ptr)
+        if lazy:
+            return None if node is _ABSENT else _simd_type(node)
+        found = resolve_pointer(self.data, ptr, _ABSENT)
+        return None if found is _ABSENT else type(found)
+
+    def keys(self, ptr: str) -> list[str]:
+        """The member names, in order and each once, of the object at ``ptr``."""
+        lazy, node = self._lazy_node(ptr)
+        if lazy:
+            return list(dict.fromkeys(node.keys())) if _simd_type(node) is dict else []
+        found = resolve_pointer(self.data, ptr, None)
+        return list(found) if isinstance(found, dict) else []
 
     # -- positions -------------------------------------------------------------
     def _index(self) -> _Positions:
@@ -170,7 +261,41 @@ class JsonDocument:
         return self._index().duplicates
 
     def get(self, ptr: str, default: Any = None) -> Any:
+        """The value at ``ptr`` (``default`` if absent); of a lazy document, only that
+        value is made."""
+        lazy, node = self._lazy_node(ptr)
+        if lazy:
+            if node is _ABSENT:
+                return default
+            kind = _simd_type(node)
+            return node.as_dict() if kind is dict else node.as_list() if kind is list else node
         return resolve_pointer(self.data, ptr, default)
+
+
+_ABSENT: Any = object()
+
+
+def _step(node: Any, token: str) -> tuple[bool, Any]:
+    """``_lazy_node``'s step from ``node`` to its member ``token`` (as resolve_pointer
+    steps)."""
+    import simdjson
+
+    if isinstance(node, simdjson.Object):
+        keys = list(node.keys())
+        if len(keys) != len(set(keys)):
+            return False, None
+        return (True, node[token]) if token in keys else (True, _ABSENT)
+    if isinstance(node, simdjson.Array) and token.isdigit() and int(token) < len(node):
+        return True, node[int(token)]
+    return True, _ABSENT
+
+
+def _simd_type(node: Any) -> type:
+    import simdjson
+
+    if isinstance(node, simdjson.Object):
+        return dict
+    return list if isinstance(node, simdjson.Array) else type(node)
 
 
 def _full_offsets(index: _Positions, ptr: str) -> tuple[int, int] | None:
@@ -379,9 +504,15 @@ def _load_json(path: Path) -> JsonDocument | LoadError:
     return parse_json_bytes(path, raw)
 
 
-def parse_json_bytes(path: Path, raw: bytes) -> JsonDocument | LoadError:
+def parse_json_bytes(path: Path, raw: bytes, lazy: bool = False) -> JsonDocument | LoadError:
     """Parse the bytes of a JSON file (UTF-8, a BOM dropped); a byte that is not UTF-8
-    is an error at its line. Errors name ``path``."""
+    is an error at its line. Errors name ``path``. With ``lazy``, a file that is surely
+    JSON becomes a document whose data is made when first read (``JsonDocument.lazy``);
+    whatever is not, is parsed now, as without it."""
+    if lazy:
+        found = JsonDocument.lazy(path, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
+        if found is not None:
+            return found
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -419,20 +550,33 @@ def _fast_parse(text: str, raw: bytes | None = None) -> Any:
 
 _SLOW = object()
 
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_OPENING = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKET = bytes(i for i in range(256) if i not in b'[]{}"')
+
+
+def _nested_as_deep(raw: bytes, depth: int) -> bool:
+    """Whether the JSON text ``raw`` nests ``depth`` containers deep or more: brackets
+    outside strings only (escapes removed first, so that a string is quote to quote),
+    innermost pairs removed a level at a time."""
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw).translate(_OPENING, _NOT_BRACKET))
+    for _ in range(depth - 1):  # each pass removes one level
+        shallower = brackets.replace(b"[]", b"")
+        if len(shallower) == len(brackets):
+            break
+        brackets = shallower
+    return b"[]" in brackets
+
 
 def parse_json_text(path: Path, text: str, raw: bytes | None = None) -> JsonDocument | LoadError:
     """Parse ``text`` (``raw``: its bytes as read, when the caller has them); every
     failure is a LoadError naming ``path``, with line and column where known."""
     data = _fast_parse(text, raw)
     if data is not _SLOW:
-        return JsonDocument(path=path, text=text, data=data)
+        return JsonDocument(path, text, data)
     try:
-        try:
-            data = _STRICT.decode(text)
-        except json.JSONDecodeError:
-            raise
-        except ValueError:  # an integer literal past Python's digit limit
-            data = _STRICT_JS_INT.decode(text)
+        data = _strict_decode(text)
     except json.JSONDecodeError as exc:
         return LoadError(
             Location(str(path), line=exc.lineno, column=exc.colno),
@@ -450,7 +594,18 @@ def parse_json_text(path: Path, text: str, raw: bytes | None = None) -> JsonDocu
         return LoadError(Location(str(path)), "invalid JSON: nested too deeply")
     except ValueError as exc:
         return LoadError(Location(str(path)), f"invalid JSON: {exc}")
-    return JsonDocument(path=path, text=text, data=data)
+    return JsonDocument(path, text, data)
+
+
+def _strict_decode(text: str) -> Any:
+    """``text``'s data by the standard parser: no NaN or Infinity, and an integer past
+    Python's digit limit read as JavaScript reads it."""
+    try:
+        return _STRICT.decode(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer literal past Python's digit limit
+        return _STRICT_JS_INT.decode(text)
 
 
 def _text_line_col(text: str, offset: int) -> tuple[int, int]:
