@@ -77,6 +77,9 @@ class Cell:
         return STATE_LABELS.get(self.state, self.state.capitalize())
 
 
+NOT_EVALUATED = Cell("", "", "not evaluated")  # a capability the rules did not decide
+
+
 @dataclass(frozen=True)
 class Row:
     display_name: str
@@ -90,7 +93,8 @@ class Row:
     connection: ConnectionConfig | None = None
 
     def cell(self, capability: str) -> Cell:
-        return self.cells.get(capability, Cell("", "", "not evaluated"))
+        found = self.cells.get(capability)
+        return found if found is not None else NOT_EVALUATED
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.display_name.casefold(), self.name.casefold(), self.folder, self.definition)
