@@ -109,6 +109,12 @@ EDGES = [
     b"[123456789012345678901]", b'["\xc3\x28"]', b'["\xed\xa0\x80"]', b"\x00",
     b'{"configSchema": null}', b'[{"a": "]]]]"}, "\\"[[["]', b"-0", b"1E-400",
     b'{"a": [' + b'{"b": [' * 500 + b"]}" * 500 + b"]}",
+    # shapes that make measuring the nesting slow or wrong if done naively
+    b"[" * 899 + b"[]," * 3000 + b"[]" + b"]" * 899,  # 900 deep behind many pairs
+    b"".join(b"[" + b"[" * 20 + b"]" * 20 + b"," for _ in range(890)) + b"1" + b"]" * 890,
+    b"[" + b'"]]]",' * 5000 + b"[]" * 900 + b"]",  # brackets in strings
+    b'["' + b'\\\"' * 3000 + b'"' + b",[]" * 1000 + b"]",  # escaped quotes
+    b"[" * (1 << 17) + b"]" * (1 << 17),
 ]
 
 

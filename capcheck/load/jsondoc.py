@@ -121,13 +121,15 @@ class JsonDocument:
             import simdjson
         except ImportError:  # pragma: no cover - a runtime dependency
             return None
-        if raw.count(b"[") + raw.count(b"{") >= _FAST_MAX_BRACKETS and _nested_as_deep(
-                raw, _FAST_MAX_BRACKETS):
-            return None  # the standard parser decides (it may find it too deep)
         try:
             view = simdjson.Parser().parse(raw)
         except (ValueError, RuntimeError, UnicodeDecodeError):
             return None
+        opened = raw.count(b"[") + raw.count(b"{")
+        if opened >= _FAST_MAX_BRACKETS and (
+                max(opened, raw.count(b"]") + raw.count(b"}")) > _DEPTH_SCAN_MAX
+                or _nested_as_deep(raw, _FAST_MAX_BRACKETS)):
+            return None  # the standard parser decides (it may find it too deep)
         return cls(path, None, _UNREAD, raw, view)
 
     def __repr__(self) -> str:
@@ -550,23 +552,34 @@ def _fast_parse(text: str, raw: bytes | None = None) -> Any:
 
 _SLOW = object()
 
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _STRING = re.compile(rb'"[^"]*"')
 _OPENING = bytes.maketrans(b"{}", b"[]")
 _NOT_BRACKET = bytes(i for i in range(256) if i not in b'[]{}"')
+# Above this many brackets of either kind, nesting is not measured: such a document is
+# parsed at once, as every document was before (the measure is linear, but the cap
+# keeps it a small fraction of a parse whatever the input).
+_DEPTH_SCAN_MAX = 1 << 17
 
 
 def _nested_as_deep(raw: bytes, depth: int) -> bool:
-    """Whether the JSON text ``raw`` nests ``depth`` containers deep or more: brackets
-    outside strings only (escapes removed first, so that a string is quote to quote),
-    innermost pairs removed a level at a time."""
-    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw).translate(_OPENING, _NOT_BRACKET))
-    for _ in range(depth - 1):  # each pass removes one level
+    """Whether the JSON document ``raw`` (valid JSON) nests ``depth`` containers deep
+    or more, counting brackets outside strings only.
+
+    Escaped backslashes and quotes are removed first (in JSON a backslash always starts
+    a pair), so that a string runs quote to quote; then everything but brackets and
+    quotes, then the strings. Each pass removes the innermost pairs, one level; a run
+    of ``depth - passes`` opening brackets proves the depth at once (a deep, thin nest
+    is decided in the first pass)."""
+    kept = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_BRACKET)
+    brackets = _STRING.sub(b"", kept.replace(b'""', b"")).translate(_OPENING)
+    for passes in range(depth):
+        if b"[" * (depth - passes) in brackets:
+            return True
         shallower = brackets.replace(b"[]", b"")
         if len(shallower) == len(brackets):
-            break
+            return False
         brackets = shallower
-    return b"[]" in brackets
+    return False
 
 
 def parse_json_text(path: Path, text: str, raw: bytes | None = None) -> JsonDocument | LoadError:
