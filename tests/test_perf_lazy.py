@@ -241,3 +241,20 @@ def test_fast_json_reads_as_the_standard_parser(monkeypatch: pytest.MonkeyPatch)
 def test_fast_json_edges(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, slow = _both(text, monkeypatch)
     assert fast == slow
+
+
+def test_read_source_reads_as_a_text_stream(tmp_path: Path) -> None:
+    """Transformer sources are read from their bytes, as a text stream reads them:
+    UTF-8 with replacement characters, universal newlines, a BOM kept."""
+    from capcheck.load.transformer import _read_source
+
+    rng = random.Random(4)
+    pieces = [b"a", b"\r", b"\n", b"\r\n", b"\xff", b"\xc3", b"\xa9", "é".encode(),
+              "😀".encode(), b"\xef\xbb\xbf", b"\x00", b"\xf0\x9f"]
+    path = tmp_path / "x.js"
+    for _ in range(400):
+        raw = b"".join(rng.choice(pieces) for _ in range(rng.randrange(60)))
+        raw *= rng.choice([1, 1, 3000])  # past one read of the buffer
+        path.write_bytes(raw)
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            assert _read_source(str(path)) == stream.read(), raw[:80]
