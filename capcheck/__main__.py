@@ -1,3 +1,3 @@
-from capcheck.cli import main
+from capcheck.cli import entry
 
-raise SystemExit(main())
+entry()

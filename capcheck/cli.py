@@ -167,6 +167,21 @@ def _silence_stdout() -> None:
         pass
 
 
+def entry() -> None:
+    """The ``capcheck`` program: ``main()``, then exit with its code.
+
+    Exiting frees everything a run made; before that, the interpreter collects garbage
+    once more over every object (about 30 ms after a corpus run, a tenth of a matrix).
+    What is left at the end is handed to the collector's permanent generation first, so
+    that this last pass skips it; objects are still freed, files closed and exit
+    handlers run as on any exit."""
+    code = main()
+    import gc
+
+    gc.freeze()
+    raise SystemExit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list, debug = _split_debug(list(sys.argv[1:] if argv is None else argv))
     if args_list[:1] and args_list[0] in VERSION_FLAGS:

@@ -258,3 +258,21 @@ def test_read_source_reads_as_a_text_stream(tmp_path: Path) -> None:
         path.write_bytes(raw)
         with open(path, encoding="utf-8", errors="replace") as stream:
             assert _read_source(str(path)) == stream.read(), raw[:80]
+
+
+def test_the_program_exits_with_main_s_code_and_all_its_output(tmp_path: Path) -> None:
+    """``python -m capcheck`` (and the ``capcheck`` script) end through cli.entry, which
+    freezes what is left before exiting: codes and output are main's."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "dest"
+    folder.mkdir()
+    (folder / "db-config.json").write_text('{"name": "X", "config": {}', encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-m", "capcheck", "audit", str(folder)],
+                            capture_output=True, text=True)
+    assert broken.returncode == 2 and "db-config.json" in broken.stderr
+    listed = subprocess.run([sys.executable, "-m", "capcheck", "audit", "--format", "json"],
+                            capture_output=True, text=True)
+    assert listed.returncode == 0
+    assert json.loads(listed.stdout)  # complete: the whole document was written
