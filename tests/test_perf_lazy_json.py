@@ -208,3 +208,26 @@ def test_real_definitions_lazy_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
     lazily = read()
     monkeypatch.setattr(JsonDocument, "lazy", classmethod(lambda cls, path, raw: None))
     assert read() == lazily
+
+
+def test_repeated_keys_found_as_by_comparing_every_object(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``duplicate_keys`` first compares the file written without whitespace with the
+    data written back (equal: no key repeats); the answer must be the full scan's."""
+    rng = random.Random(21)
+    texts = [_text(rng) for _ in range(1500)] + [
+        '{"a": 1, "b": {"c": 2, "c": 2}}', '{"a": 1E2, "a": 100.0}', '{"\\/": 1, "/": 2}',
+        '{"\\u00e9": 1, "é": 1}', '[{"x": 1}, {"x": 1, "y": {"x": 1}}]',
+        '{"big": 123456789012345678901234, "big": 1}', '{"s": "\\ud800", "s": 1}',
+        '{"k": [1, 2], "k2": {"k": 3}}', "3", '"text"', "[]", "{}",
+    ]
+    for text in texts:
+        fast = parse_json_bytes(P, text.encode("utf-8"))
+        slow = parse_json_bytes(P, text.encode("utf-8"))
+        assert isinstance(fast, JsonDocument) and isinstance(slow, JsonDocument), text
+        with monkeypatch.context() as patched:
+            patched.setattr(JsonDocument, "_written_back", lambda self: False)
+            expected = slow.duplicate_keys
+        assert fast.duplicate_keys == expected, text
+    assert any(parse_json_bytes(P, t.encode()).duplicate_keys for t in texts)  # type: ignore[union-attr]
