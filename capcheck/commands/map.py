@@ -440,7 +440,7 @@ def _run_rows(
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.mappers.moengage.rows import RowsError
+    from capcheck.mappers.moengage.errors import RowsError
     from capcheck.mappers.moengage.stream import Counts
 
     counts = Counts()

@@ -193,8 +193,12 @@ _NOT_PRESENT = (
 
 
 class _Emitter:
-    def __init__(self, rows: tuple[Row, ...]) -> None:
+    def __init__(self, rows: tuple[Row, ...], tag: str = "") -> None:
         self.rows = rows
+        # Names of the function and its constants: "build" and "path0"... alone, or
+        # "build_<tag>" and "<tag>_path0"... so several tables share one module.
+        self.tag = tag
+        self.stem = f"{tag}_" if tag else ""
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.prefixes: dict[tuple[str, ...], str] = {}
@@ -204,8 +208,16 @@ class _Emitter:
                 for i in range(1, len(segments)):
                     self.prefixes.setdefault(segments[:i], f"p{len(self.prefixes)}")
 
+    @property
+    def function(self) -> str:
+        return f"build_{self.tag}" if self.tag else "build"
+
+    def namespace(self) -> dict[str, Any]:
+        """The names the code of :meth:`source` reads besides its own locals."""
+        return {**RUNTIME, f"{self.stem}ROWS": self.rows, **self.consts}
+
     def const(self, value: Any, stem: str) -> str:
-        name = f"{stem}{len(self.consts)}"
+        name = f"{self.stem}{stem}{len(self.consts)}"
         self.consts[name] = value
         return name
 
@@ -309,9 +321,9 @@ class _Emitter:
             self.prefix_code(2)
 
     def source(self) -> str:
-        self.emit(0, "def build(m, now, slot, mutate):")
+        self.emit(0, f"def {self.function}(m, now, slot, mutate):")
         self.emit(1, "if type(m) is not dict:")
-        self.emit(2, "return construct(m, ROWS, now, slot, mutate)")
+        self.emit(2, f"return construct(m, {self.stem}ROWS, now, slot, mutate)")
         self.prefix_code(1)
         self.emit(1, "payload = {}")
         for index, row in enumerate(self.rows):
@@ -320,30 +332,48 @@ class _Emitter:
         return "\n".join(self.lines) + "\n"
 
 
-def compile_rows(rows: tuple[Row, ...], name: str = "table") -> Builder:
-    """A function equivalent to ``construct(message, rows, now, slot, mutate)``."""
-    emitter = _Emitter(rows)
+# What every compiled table reads (its constants come on top, see _Emitter.namespace).
+RUNTIME: dict[str, Any] = {
+    "UNDEF": UNDEF,
+    "_MISS": _MISS,
+    "_ODD": _ODD,
+    "MappingError": MappingError,
+    "to_string": js.to_string,
+    "to_number": js.to_number,
+    "finite_or_null": js.finite_or_null,
+    "flatten": flatten,
+    "offset_seconds": offset_seconds,
+    "set_target": set_target,
+    "construct": construct,
+}
+
+
+def compile_rows(
+    rows: tuple[Row, ...], name: str = "table", generated: dict[str, Any] | None = None
+) -> Builder:
+    """A function equivalent to ``construct(message, rows, now, slot, mutate)``.
+
+    ``generated``: the namespace of a module holding tables' code as this compiler writes
+    it (see ``table.write_generated``): where its code for ``name`` is the code this
+    compiler writes now, its function is taken (bound to this table's constants) instead
+    of compiling the same text again.
+    """
+    emitter = _Emitter(rows, _tag(name))
     text = emitter.source()
-    namespace: dict[str, Any] = {
-        "UNDEF": UNDEF,
-        "_MISS": _MISS,
-        "_ODD": _ODD,
-        "MappingError": MappingError,
-        "to_string": js.to_string,
-        "to_number": js.to_number,
-        "finite_or_null": js.finite_or_null,
-        "flatten": flatten,
-        "offset_seconds": offset_seconds,
-        "set_target": set_target,
-        "construct": construct,
-        "ROWS": rows,
-        **emitter.consts,
-    }
+    if generated is not None and generated.get("SOURCES", {}).get(name) == text:
+        generated.update(emitter.namespace())
+        found: Builder = generated[emitter.function]
+        return found
+    namespace = emitter.namespace()
     exec(compile(text, f"<moengage table {name}>", "exec"), namespace)  # noqa: S102
-    build: Builder = namespace["build"]
+    build: Builder = namespace[emitter.function]
     return build
 
 
-def source_of(rows: tuple[Row, ...]) -> str:
+def _tag(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def source_of(rows: tuple[Row, ...], name: str = "") -> str:
     """The code :func:`compile_rows` generates for ``rows`` (for reading and debugging)."""
-    return _Emitter(rows).source()
+    return _Emitter(rows, _tag(name)).source()

@@ -42,12 +42,10 @@ def cpu_count() -> int:
 
 
 def _preload() -> None:
-    """What every worker reads first: the compiled mapping tables and the zone names."""
+    """What every worker reads first: the compiled mapping tables."""
     from capcheck.mappers.moengage.table import load
-    from capcheck.mappers.moengage.timezones import _zone_names
 
     load()
-    _zone_names()
 
 _STATE: dict[str, Any] = {}
 
