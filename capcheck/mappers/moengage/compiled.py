@@ -118,9 +118,92 @@ def _walk(result: dict[str, Any], cur: Any, prop: str) -> None:
         result[prop] = cur
 
 
-def flatten(data: Any) -> dict[str, Any]:
-    """flattenJson: nested keys joined with ".", array items as "[i]"."""
+def flatten_reference(data: Any) -> dict[str, Any]:
+    """flattenJson by the general walk above (what :func:`flatten` is checked against)."""
     result: dict[str, Any] = {}
+    _walk(result, data, "")
+    try:
+        plain = min(result, default=":") >= ":"  # as above: no array-index keys
+    except TypeError:
+        plain = False
+    return result if plain else js.js_ordered(result)
+
+
+# The fast walk: plain dicts and lists inline, leaves stored without a call, names built
+# once per item. Everything else (dict and list subclasses, objects with a key from below
+# ":", which may be an array index) goes to the general walk at the same point, which
+# writes the same keys in the same order.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat_dict(result: dict[str, Any], cur: dict[str, Any], prefix: str) -> None:
+    """A non-empty plain dict whose keys all sort from ":" (so none is empty or an array
+    index); ``prefix`` is "" (the root) or the dict's name and "."."""
+    for key, value in cur.items():
+        kind = type(value)
+        if kind is dict:
+            if value:
+                try:
+                    plain = min(value) >= ":"
+                except TypeError:
+                    plain = False
+                if plain:
+                    _flat_dict(result, value, prefix + key + ".")
+                else:
+                    _walk(result, value, prefix + key)
+            else:
+                result[prefix + key] = {}
+        elif kind is list:
+            if value:
+                _flat_list(result, value, prefix + key)
+            else:
+                result[prefix + key] = []
+        else:
+            result[prefix + key] = value
+
+
+def _flat_list(result: dict[str, Any], cur: list[Any], prop: str) -> None:
+    """A non-empty plain list under the name ``prop``."""
+    suffixes = _INDEX if len(cur) <= len(_INDEX) else [f"[{i}]" for i in range(len(cur))]
+    for item, suffix in zip(cur, suffixes):  # noqa: B905 - suffixes may be longer
+        kind = type(item)
+        if kind in _LEAVES:
+            result[prop + suffix] = item
+        elif kind is dict:
+            if item:
+                try:
+                    plain = min(item) >= ":"
+                except TypeError:
+                    plain = False
+                if plain:
+                    _flat_dict(result, item, prop + suffix + ".")
+                else:
+                    _walk(result, item, prop + suffix)
+            else:
+                result[prop + suffix] = {}
+        elif kind is list:
+            if item:
+                _flat_list(result, item, prop + suffix)
+            else:
+                result[prop + suffix] = []
+        else:  # subclasses (walked as containers) and other types (stored)
+            _walk(result, item, prop + suffix)
+
+
+def flatten(data: Any) -> dict[str, Any]:
+    """flattenJson: nested keys joined with ".", array items as "[i]" (the answer of
+    :func:`flatten_reference`, faster on parsed JSON)."""
+    result: dict[str, Any] = {}
+    if type(data) is dict and data:
+        try:
+            plain = min(data) >= ":"
+        except TypeError:
+            plain = False
+        if plain:
+            # Every name then starts with the first character of a root key: none sorts
+            # before ":", none is an array index, and the order stands.
+            _flat_dict(result, data, "")
+            return result
     _walk(result, data, "")
     try:
         plain = min(result, default=":") >= ":"  # as above: no array-index keys
