@@ -128,3 +128,51 @@ def test_compiled_tables_are_the_reference(message: dict[str, Any], mutate: bool
             expected = _run(reference, expected_event, "", mutate)
             assert got == expected
             assert repr(event) == repr(expected_event)  # the same keys deleted (mutate)
+
+
+# ---------------------------------------------------------------------------- blocks
+
+LINES = [
+    b'{"type":"track","userId":"u","event":"E","properties":{"a":1.0,"b":[1,{"c":2}]}}',
+    b'{"type":"track","userId":"u","event":"E","properties":{"x":1e-7,"y":0.00001}}',
+    b'{"type":"track","userId":"u","event":"E","properties":{"big":12345678901234567890}}',
+    b'{"type":"identify","userId":"u","traits":{"email":"e","0":"z","a":{"b":1}},'
+    b'"context":{"device":{"type":"ios","token":"t","id":"d"}}}',
+    b'{"type":"identify","anonymousId":"a","traits":{"s":"\\ud800"}}',
+    b'{"type":"page","userId":"u"}', b'{"type":5}', b'{}', b'{"type":"alias","userId":"u"}',
+    b'{"message":{"type":"track","userId":"u","event":"E"},'
+    b'"destination":{"Config":{"apiId":"x","apiKey":"y","region":"US"}}}',
+    b'{"message":{"type":"track","userId":"u","event":"E"}}',
+    b'{"type":"track","userId":"u","event":"\\ud83d\\ude00 \\udfff"}', b"not json", b"",
+    b"  ", b"[1]", b'{"type":"track","userId":"u","event":"E"} x', b"\xff{",
+    b'{"type":"track","userId":"u","event":"E","properties":' + b"[" * 250 + b"]" * 250 + b"}",
+    b'{"type":"alias","userId":1e400,"previousId":"p"}',
+    b'{"type":"track","userId":"u","event":"E","context":{"timezone":"Asia/Tokyo"}}',
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.sampled_from(LINES), max_size=30),
+       ends=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+       config=st.sampled_from([{"apiId": "a", "apiKey": "k", "region": "EU"},
+                               {"apiId": 7, "apiKey": "k", "region": "US",
+                                "useObjectData": True}, None]))
+def test_block_inline_lines_are_the_decoder_lines(picks: list[bytes], ends: bytes,
+                                                  config: Any) -> None:
+    from capcheck.mappers.moengage import stream
+
+    block = ends.join(picks) + (ends if picks else b"")
+    mapper = stream.make_mapper(NOW)
+    counts = stream.Counts()
+    data, lines = stream.map_block(3, block, mapper, config, counts)
+    decoder = stream.EventDecoder()
+    expected = stream.Counts()
+    parts = []
+    for lineno, raw in enumerate(block.splitlines(keepends=True), 3):
+        out, record = decoder.output(lineno, raw, mapper, config)
+        expected.tally(record)
+        parts.append(out)
+    assert data == b"".join(parts)
+    assert lines == len(parts)
+    assert (counts.ok, counts.failed, counts.blank) == (
+        expected.ok, expected.failed, expected.blank)

@@ -190,21 +190,62 @@ def _flat_list(result: dict[str, Any], cur: list[Any], prop: str) -> None:
             _walk(result, item, prop + suffix)
 
 
+def _flat_root(result: dict[str, Any], cur: dict[str, Any]) -> bool:
+    """A non-empty plain dict whose items are named by their bare keys: the root, or an
+    object under the key "" there (the catch-all slot of a flattened table). Returns
+    whether the result's order still needs the final check (only where the general walk
+    took over: here no bare key is an array index)."""
+    if js.needs_reorder(cur):
+        _walk(result, cur, "")
+        return True
+    check = False
+    for key, value in cur.items():
+        kind = type(value)
+        if kind is dict:
+            if value:
+                if not key:
+                    check = _flat_root(result, value) or check
+                    continue
+                try:
+                    plain = min(value) >= ":"
+                except TypeError:
+                    plain = False
+                if plain:
+                    _flat_dict(result, value, key + ".")
+                else:
+                    _walk(result, value, key)
+            elif key:
+                result[key] = {}
+        elif kind is list:
+            if value:
+                _flat_list(result, value, key)
+            else:
+                result[key] = []
+        else:
+            result[key] = value
+    return check
+
+
 def flatten(data: Any) -> dict[str, Any]:
     """flattenJson: nested keys joined with ".", array items as "[i]" (the answer of
     :func:`flatten_reference`, faster on parsed JSON)."""
     result: dict[str, Any] = {}
     if type(data) is dict and data:
         try:
-            plain = min(data) >= ":"
-        except TypeError:
-            plain = False
+            plain: bool | None = min(data) >= ":"
+        except TypeError:  # keys that are not all strings: the general walk's answer
+            plain = None
         if plain:
             # Every name then starts with the first character of a root key: none sorts
             # before ":", none is an array index, and the order stands.
             _flat_dict(result, data, "")
             return result
-    _walk(result, data, "")
+        if plain is None:
+            _walk(result, data, "")
+        elif not _flat_root(result, data):
+            return result
+    else:
+        _walk(result, data, "")
     try:
         plain = min(result, default=":") >= ":"  # as above: no array-index keys
     except TypeError:

@@ -311,7 +311,9 @@ class EventDecoder:
         decoder = js_decoder()
         self._decode = decoder.decode
         self._decode_object = _line_decoder(decoder)
-        self._fast = _orjson.loads if _orjson is not None else None
+        self._fast: Callable[[bytes], Any] | None = (
+            _orjson.loads if _orjson is not None else None
+        )
 
     def output(
         self, lineno: int, raw: bytes, mapper: Mapper, config: dict[str, Any] | None
@@ -566,27 +568,75 @@ def map_block(
     """A block of whole lines (see :func:`iter_blocks`) -> its JSONL output (one bytes
     object) and its number of lines; ``counts`` is updated.
 
+    The usual line (orjson reads an event, not a ``{message, destination}`` pair, with a
+    Config, that maps or fails with MappingError, and whose output passes the number
+    guard) takes the steps of :meth:`EventDecoder.output` and :func:`_fast_output` inline
+    here; any other line goes through :meth:`EventDecoder.output` (the mapper is a pure
+    function of the event, so a line tried here first gets the same answer there).
+
     The cyclic garbage collector waits until the block is done: mapping builds and drops
     a few hundred dicts and lists per line, none in a cycle (reference counting frees
     them), and the collector's passes over them cost several per cent of the run.
     """
-    output = _decoder().output
+    decoder = _decoder()
+    output = decoder.output
+    loads = decoder._fast
+    parts_of = getattr(mapper, "parts", None)
+    inline = loads is not None and parts_of is not None and config is not None
     tally = counts.tally
     out: list[bytes] = []
     append = out.append
     lineno = first_lineno
+    ok = failed = 0
     collecting = gc.isenabled()
     gc.disable()
     try:
         for raw in block.splitlines(keepends=True):
+            if inline and raw[:1] == b"{" and raw.count(b"{") + raw.count(b"[") < _DEEP:
+                try:
+                    event = loads(raw)  # type: ignore[misc]
+                except ValueError:
+                    event = None
+                if type(event) is dict and ("type" in event or "message" not in event):
+                    try:
+                        parts = parts_of(event, config)  # type: ignore[misc]
+                    except MappingError as exc:
+                        data = _error_bytes(lineno, exc)
+                        if data is not None:
+                            failed += 1
+                            append(data)
+                            lineno += 1
+                            continue
+                    except RecursionError:
+                        pass
+                    else:
+                        data = _requests_bytes(lineno, parts)
+                        if data is not None:
+                            ok += 1
+                            append(data)
+                            lineno += 1
+                            continue
             data, record = output(lineno, raw, mapper, config)
             tally(record)
             append(data)
             lineno += 1
     finally:
+        counts.ok += ok
+        counts.failed += failed
         if collecting:
             gc.enable()
     return b"".join(out), lineno - first_lineno
+
+
+def _error_bytes(lineno: int, exc: MappingError) -> bytes | None:
+    """The output line of a line that fails with ``exc``, as :func:`_fast_output` writes
+    it (None: the standard path)."""
+    record = {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
+    try:
+        data = _orjson_dumps(record, option=_FAST_OPTIONS)
+    except TypeError:
+        return None
+    return None if _js_numbers_differ(data) else data
 
 
 _DECODER: EventDecoder | None = None
