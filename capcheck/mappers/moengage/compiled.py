@@ -306,7 +306,7 @@ def construct(
 # ---------------------------------------------------------------------------- compiler
 
 _CONVERT_CALLS = {
-    "to_string": "v = to_string(v)",
+    "to_string": "if type(v) is not str:\n    v = to_string(v)",  # a str is its own String()
     "to_number": "v = to_number(v)",
     "flatten": "v = flatten(v)",
     "tz_offset_seconds": "v = offset_seconds(v, now)",
@@ -411,7 +411,8 @@ class _Emitter:
             self.emit(1, "if v is not None:")
         body = False
         if row.convert is not None:
-            self.emit(2, _CONVERT_CALLS[row.convert])
+            for line in _CONVERT_CALLS[row.convert].split("\n"):
+                self.emit(2, line)
             body = True
         if row.exclude:
             excluded = self.const(row.exclude, "excl")
