@@ -134,6 +134,22 @@ def flatten_reference(data: Any) -> dict[str, Any]:
 # ":", which may be an array index) goes to the general walk at the same point, which
 # writes the same keys in the same order.
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+# Keys seen to sort from ":" (a set test per object instead of min() over its keys).
+_PLAIN_KEYS: set[str] = set()
+
+
+def _new_plain(obj: dict[Any, Any]) -> bool | None:
+    """Whether every key of ``obj`` is a string from ":" on (``min(obj) >= ":"``; None
+    when the keys are not all strings); the keys are remembered when they are."""
+    try:
+        plain = bool(min(obj) >= ":")
+    except TypeError:  # keys that are not all strings
+        return None
+    if plain:
+        if len(_PLAIN_KEYS) > 8192:
+            _PLAIN_KEYS.clear()
+        _PLAIN_KEYS.update(obj)
+    return plain
 
 
 def _flat_dict(result: dict[str, Any], cur: dict[str, Any], prefix: str) -> None:
@@ -143,11 +159,7 @@ def _flat_dict(result: dict[str, Any], cur: dict[str, Any], prefix: str) -> None
         kind = type(value)
         if kind is dict:
             if value:
-                try:
-                    plain = min(value) >= ":"
-                except TypeError:
-                    plain = False
-                if plain:
+                if value.keys() <= _PLAIN_KEYS or _new_plain(value):
                     _flat_dict(result, value, prefix + key + ".")
                 else:
                     _walk(result, value, prefix + key)
@@ -171,11 +183,7 @@ def _flat_list(result: dict[str, Any], cur: list[Any], prop: str) -> None:
             result[prop + suffix] = item
         elif kind is dict:
             if item:
-                try:
-                    plain = min(item) >= ":"
-                except TypeError:
-                    plain = False
-                if plain:
+                if item.keys() <= _PLAIN_KEYS or _new_plain(item):
                     _flat_dict(result, item, prop + suffix + ".")
                 else:
                     _walk(result, item, prop + suffix)
@@ -206,11 +214,7 @@ def _flat_root(result: dict[str, Any], cur: dict[str, Any]) -> bool:
                 if not key:
                     check = _flat_root(result, value) or check
                     continue
-                try:
-                    plain = min(value) >= ":"
-                except TypeError:
-                    plain = False
-                if plain:
+                if value.keys() <= _PLAIN_KEYS or _new_plain(value):
                     _flat_dict(result, value, key + ".")
                 else:
                     _walk(result, value, key)
@@ -231,10 +235,8 @@ def flatten(data: Any) -> dict[str, Any]:
     :func:`flatten_reference`, faster on parsed JSON)."""
     result: dict[str, Any] = {}
     if type(data) is dict and data:
-        try:
-            plain: bool | None = min(data) >= ":"
-        except TypeError:  # keys that are not all strings: the general walk's answer
-            plain = None
+        # None: keys that are not all strings (the general walk's answer)
+        plain = True if data.keys() <= _PLAIN_KEYS else _new_plain(data)
         if plain:
             # Every name then starts with the first character of a root key: none sorts
             # before ":", none is an array index, and the order stands.
