@@ -12,11 +12,11 @@ DATA = {'regions': {'US': '01', 'EU': '02', 'IND': '03', 'US-DC-04': '04', 'SGP-
 
 SOURCES = {
     'user_base': 'def build_user_base(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, user_base_ROWS, now, slot, mutate)\n    p0 = m.get(\'traits\', _MISS)\n    p1 = m.get(\'context\', _MISS)\n    p2 = p1.get(\'traits\', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: customer_id\n    v = m.get(\'userId\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'traits.userId\' in m:\n            v = m[\'traits.userId\']\n        elif type(p0) is dict:\n            v = p0.get(\'userId\', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = user_base_path0.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if \'traits.id\' in m:\n                v = m[\'traits.id\']\n            elif type(p0) is dict:\n                v = p0.get(\'id\', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = user_base_path1.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if \'context.traits.userId\' in m:\n                    v = m[\'context.traits.userId\']\n                elif type(p2) is dict:\n                    v = p2.get(\'userId\', UNDEF)\n                elif p2 is _MISS:\n                    v = user_base_path2.get(m) if (\'traits.userId\' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = user_base_path2.get(m) if (\'context.traits\' in m) else UNDEF\n                else:\n                    v = user_base_path2.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if \'context.traits.id\' in m:\n                        v = m[\'context.traits.id\']\n                    elif type(p2) is dict:\n                        v = p2.get(\'id\', UNDEF)\n                    elif p2 is _MISS:\n                        v = user_base_path3.get(m) if (\'traits.id\' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = user_base_path3.get(m) if (\'context.traits\' in m) else UNDEF\n                    else:\n                        v = user_base_path3.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = m.get(\'anonymousId\', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'customer_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["userId","traits.userId","traits.id","context.traits.userId","context.traits.id","anonymousId"]\')\n    return payload\n',
-    'identify_attributes': "def build_identify_attributes(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: name\n    if 'traits.name' in m:\n        v = m['traits.name']\n    elif type(p0) is dict:\n        v = p0.get('name', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.name' in m:\n            v = m['context.traits.name']\n        elif type(p2) is dict:\n            v = p2.get('name', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path1.get(m) if ('traits.name' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path1.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path1.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    if 'traits.firstname' in m:\n        v = m['traits.firstname']\n    elif type(p0) is dict:\n        v = p0.get('firstname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path2.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.first_name' in m:\n            v = m['traits.first_name']\n        elif type(p0) is dict:\n            v = p0.get('first_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path3.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.firstName' in m:\n                v = m['traits.firstName']\n            elif type(p0) is dict:\n                v = p0.get('firstName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path4.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.firstname' in m:\n                    v = m['context.traits.firstname']\n                elif type(p2) is dict:\n                    v = p2.get('firstname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path5.get(m) if ('traits.firstname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path5.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path5.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.first_name' in m:\n                        v = m['context.traits.first_name']\n                    elif type(p2) is dict:\n                        v = p2.get('first_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_path6.get(m) if ('traits.first_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_path6.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_path6.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.firstName' in m:\n                            v = m['context.traits.firstName']\n                        elif type(p2) is dict:\n                            v = p2.get('firstName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_path7.get(m) if ('traits.firstName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_path7.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_path7.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    if 'traits.lastname' in m:\n        v = m['traits.lastname']\n    elif type(p0) is dict:\n        v = p0.get('lastname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path8.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.last_name' in m:\n            v = m['traits.last_name']\n        elif type(p0) is dict:\n            v = p0.get('last_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path9.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastName' in m:\n                v = m['traits.lastName']\n            elif type(p0) is dict:\n                v = p0.get('lastName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path10.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastname' in m:\n                    v = m['context.traits.lastname']\n                elif type(p2) is dict:\n                    v = p2.get('lastname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path11.get(m) if ('traits.lastname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path11.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path11.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.last_name' in m:\n                        v = m['context.traits.last_name']\n                    elif type(p2) is dict:\n                        v = p2.get('last_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_path12.get(m) if ('traits.last_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_path12.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_path12.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.lastName' in m:\n                            v = m['context.traits.lastName']\n                        elif type(p2) is dict:\n                            v = p2.get('lastName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_path13.get(m) if ('traits.lastName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_path13.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_path13.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    if 'traits.email' in m:\n        v = m['traits.email']\n    elif type(p0) is dict:\n        v = p0.get('email', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path14.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.email' in m:\n            v = m['context.traits.email']\n        elif type(p2) is dict:\n            v = p2.get('email', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path15.get(m) if ('traits.email' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path15.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path15.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    if 'traits.age' in m:\n        v = m['traits.age']\n    elif type(p0) is dict:\n        v = p0.get('age', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path16.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.age' in m:\n            v = m['context.traits.age']\n        elif type(p2) is dict:\n            v = p2.get('age', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path17.get(m) if ('traits.age' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path17.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path17.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    if 'traits.gender' in m:\n        v = m['traits.gender']\n    elif type(p0) is dict:\n        v = p0.get('gender', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path18.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.gender' in m:\n            v = m['context.traits.gender']\n        elif type(p2) is dict:\n            v = p2.get('gender', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path19.get(m) if ('traits.gender' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path19.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path19.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    if 'traits.mobile' in m:\n        v = m['traits.mobile']\n    elif type(p0) is dict:\n        v = p0.get('mobile', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path20.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.mobile' in m:\n            v = m['context.traits.mobile']\n        elif type(p2) is dict:\n            v = p2.get('mobile', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path21.get(m) if ('traits.mobile' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path21.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path21.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    if 'traits.source' in m:\n        v = m['traits.source']\n    elif type(p0) is dict:\n        v = p0.get('source', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path22.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.source' in m:\n            v = m['context.traits.source']\n        elif type(p2) is dict:\n            v = p2.get('source', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path23.get(m) if ('traits.source' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path23.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path23.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    if 'traits.createdAt' in m:\n        v = m['traits.createdAt']\n    elif type(p0) is dict:\n        v = p0.get('createdAt', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path24.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.createdAt' in m:\n            v = m['context.traits.createdAt']\n        elif type(p2) is dict:\n            v = p2.get('createdAt', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path25.get(m) if ('traits.createdAt' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path25.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path25.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    if 'traits.last_seen' in m:\n        v = m['traits.last_seen']\n    elif type(p0) is dict:\n        v = p0.get('last_seen', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path26.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.last_seen' in m:\n            v = m['context.traits.last_seen']\n        elif type(p2) is dict:\n            v = p2.get('last_seen', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path27.get(m) if ('traits.last_seen' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path27.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path27.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastSeen' in m:\n                v = m['traits.lastSeen']\n            elif type(p0) is dict:\n                v = p0.get('lastSeen', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path28.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastSeen' in m:\n                    v = m['context.traits.lastSeen']\n                elif type(p2) is dict:\n                    v = p2.get('lastSeen', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path29.get(m) if ('traits.lastSeen' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path29.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path29.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    if 'traits.transactions' in m:\n        v = m['traits.transactions']\n    elif type(p0) is dict:\n        v = p0.get('transactions', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path30.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.transactions' in m:\n            v = m['context.traits.transactions']\n        elif type(p2) is dict:\n            v = p2.get('transactions', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path31.get(m) if ('traits.transactions' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path31.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path31.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    if 'traits.revenue' in m:\n        v = m['traits.revenue']\n    elif type(p0) is dict:\n        v = p0.get('revenue', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path32.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.revenue' in m:\n            v = m['context.traits.revenue']\n        elif type(p2) is dict:\n            v = p2.get('revenue', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path33.get(m) if ('traits.revenue' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path33.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path33.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    if 'traits.moe_unsubscribe' in m:\n        v = m['traits.moe_unsubscribe']\n    elif type(p0) is dict:\n        v = p0.get('moe_unsubscribe', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path34.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.moe_unsubscribe' in m:\n            v = m['context.traits.moe_unsubscribe']\n        elif type(p2) is dict:\n            v = p2.get('moe_unsubscribe', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path35.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path35.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path35.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.moeUnsubscribe' in m:\n                v = m['traits.moeUnsubscribe']\n            elif type(p0) is dict:\n                v = p0.get('moeUnsubscribe', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path36.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.moeUnsubscribe' in m:\n                    v = m['context.traits.moeUnsubscribe']\n                elif type(p2) is dict:\n                    v = p2.get('moeUnsubscribe', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path37.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path37.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path37.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits' in m:\n            v = m['context.traits']\n        elif type(p1) is dict:\n            v = p1.get('traits', UNDEF)\n        elif p1 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path38.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_excl39:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_exset40}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n",
-    'identify_attributes_object': "def build_identify_attributes_object(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: name\n    if 'traits.name' in m:\n        v = m['traits.name']\n    elif type(p0) is dict:\n        v = p0.get('name', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.name' in m:\n            v = m['context.traits.name']\n        elif type(p2) is dict:\n            v = p2.get('name', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path1.get(m) if ('traits.name' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path1.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path1.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    if 'traits.firstname' in m:\n        v = m['traits.firstname']\n    elif type(p0) is dict:\n        v = p0.get('firstname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path2.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.first_name' in m:\n            v = m['traits.first_name']\n        elif type(p0) is dict:\n            v = p0.get('first_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path3.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.firstName' in m:\n                v = m['traits.firstName']\n            elif type(p0) is dict:\n                v = p0.get('firstName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path4.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.firstname' in m:\n                    v = m['context.traits.firstname']\n                elif type(p2) is dict:\n                    v = p2.get('firstname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path5.get(m) if ('traits.firstname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path5.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path5.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.first_name' in m:\n                        v = m['context.traits.first_name']\n                    elif type(p2) is dict:\n                        v = p2.get('first_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_object_path6.get(m) if ('traits.first_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_object_path6.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_object_path6.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.firstName' in m:\n                            v = m['context.traits.firstName']\n                        elif type(p2) is dict:\n                            v = p2.get('firstName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_object_path7.get(m) if ('traits.firstName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_object_path7.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_object_path7.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    if 'traits.lastname' in m:\n        v = m['traits.lastname']\n    elif type(p0) is dict:\n        v = p0.get('lastname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path8.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.last_name' in m:\n            v = m['traits.last_name']\n        elif type(p0) is dict:\n            v = p0.get('last_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path9.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastName' in m:\n                v = m['traits.lastName']\n            elif type(p0) is dict:\n                v = p0.get('lastName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path10.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastname' in m:\n                    v = m['context.traits.lastname']\n                elif type(p2) is dict:\n                    v = p2.get('lastname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path11.get(m) if ('traits.lastname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path11.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path11.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.last_name' in m:\n                        v = m['context.traits.last_name']\n                    elif type(p2) is dict:\n                        v = p2.get('last_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_object_path12.get(m) if ('traits.last_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_object_path12.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_object_path12.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.lastName' in m:\n                            v = m['context.traits.lastName']\n                        elif type(p2) is dict:\n                            v = p2.get('lastName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_object_path13.get(m) if ('traits.lastName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_object_path13.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_object_path13.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    if 'traits.email' in m:\n        v = m['traits.email']\n    elif type(p0) is dict:\n        v = p0.get('email', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path14.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.email' in m:\n            v = m['context.traits.email']\n        elif type(p2) is dict:\n            v = p2.get('email', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path15.get(m) if ('traits.email' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path15.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path15.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    if 'traits.age' in m:\n        v = m['traits.age']\n    elif type(p0) is dict:\n        v = p0.get('age', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path16.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.age' in m:\n            v = m['context.traits.age']\n        elif type(p2) is dict:\n            v = p2.get('age', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path17.get(m) if ('traits.age' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path17.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path17.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    if 'traits.gender' in m:\n        v = m['traits.gender']\n    elif type(p0) is dict:\n        v = p0.get('gender', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path18.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.gender' in m:\n            v = m['context.traits.gender']\n        elif type(p2) is dict:\n            v = p2.get('gender', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path19.get(m) if ('traits.gender' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path19.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path19.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    if 'traits.mobile' in m:\n        v = m['traits.mobile']\n    elif type(p0) is dict:\n        v = p0.get('mobile', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path20.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.mobile' in m:\n            v = m['context.traits.mobile']\n        elif type(p2) is dict:\n            v = p2.get('mobile', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path21.get(m) if ('traits.mobile' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path21.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path21.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    if 'traits.source' in m:\n        v = m['traits.source']\n    elif type(p0) is dict:\n        v = p0.get('source', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path22.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.source' in m:\n            v = m['context.traits.source']\n        elif type(p2) is dict:\n            v = p2.get('source', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path23.get(m) if ('traits.source' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path23.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path23.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    if 'traits.createdAt' in m:\n        v = m['traits.createdAt']\n    elif type(p0) is dict:\n        v = p0.get('createdAt', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path24.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.createdAt' in m:\n            v = m['context.traits.createdAt']\n        elif type(p2) is dict:\n            v = p2.get('createdAt', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path25.get(m) if ('traits.createdAt' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path25.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path25.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    if 'traits.last_seen' in m:\n        v = m['traits.last_seen']\n    elif type(p0) is dict:\n        v = p0.get('last_seen', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path26.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.last_seen' in m:\n            v = m['context.traits.last_seen']\n        elif type(p2) is dict:\n            v = p2.get('last_seen', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path27.get(m) if ('traits.last_seen' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path27.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path27.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastSeen' in m:\n                v = m['traits.lastSeen']\n            elif type(p0) is dict:\n                v = p0.get('lastSeen', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path28.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastSeen' in m:\n                    v = m['context.traits.lastSeen']\n                elif type(p2) is dict:\n                    v = p2.get('lastSeen', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path29.get(m) if ('traits.lastSeen' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path29.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path29.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    if 'traits.transactions' in m:\n        v = m['traits.transactions']\n    elif type(p0) is dict:\n        v = p0.get('transactions', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path30.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.transactions' in m:\n            v = m['context.traits.transactions']\n        elif type(p2) is dict:\n            v = p2.get('transactions', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path31.get(m) if ('traits.transactions' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path31.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path31.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    if 'traits.revenue' in m:\n        v = m['traits.revenue']\n    elif type(p0) is dict:\n        v = p0.get('revenue', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path32.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.revenue' in m:\n            v = m['context.traits.revenue']\n        elif type(p2) is dict:\n            v = p2.get('revenue', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path33.get(m) if ('traits.revenue' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path33.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path33.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    if 'traits.moe_unsubscribe' in m:\n        v = m['traits.moe_unsubscribe']\n    elif type(p0) is dict:\n        v = p0.get('moe_unsubscribe', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path34.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.moe_unsubscribe' in m:\n            v = m['context.traits.moe_unsubscribe']\n        elif type(p2) is dict:\n            v = p2.get('moe_unsubscribe', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path35.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path35.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path35.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.moeUnsubscribe' in m:\n                v = m['traits.moeUnsubscribe']\n            elif type(p0) is dict:\n                v = p0.get('moeUnsubscribe', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path36.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.moeUnsubscribe' in m:\n                    v = m['context.traits.moeUnsubscribe']\n                elif type(p2) is dict:\n                    v = p2.get('moeUnsubscribe', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path37.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path37.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path37.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits' in m:\n            v = m['context.traits']\n        elif type(p1) is dict:\n            v = p1.get('traits', UNDEF)\n        elif p1 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path38.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_object_excl39:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset40}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n",
+    'identify_attributes': "def build_identify_attributes(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    if not (not mutate and identify_attributes_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS) and (type(p2) is dict or p2 is _MISS and identify_attributes_join1.isdisjoint(p1) or p2 is _ODD and p1 is _MISS)):\n        return build_identify_attributes_general(m, now, slot, mutate)\n    if type(p0) is not dict:\n        p0 = _EMPTY\n    if type(p1) is not dict:\n        p1 = _EMPTY\n    if type(p2) is not dict:\n        p2 = _EMPTY\n    payload = {}\n    # row 0: name\n    v = p0.get('name', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    v = p0.get('firstname', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p0.get('first_name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('firstName', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('firstname', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = p2.get('first_name', UNDEF)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = p2.get('firstName', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    v = p0.get('lastname', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p0.get('last_name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('lastName', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('lastname', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = p2.get('last_name', UNDEF)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = p2.get('lastName', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    v = p0.get('email', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('email', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    v = p0.get('age', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('age', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    v = p0.get('gender', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('gender', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    v = p0.get('mobile', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('mobile', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    v = p0.get('source', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('source', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    v = p0.get('createdAt', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('createdAt', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    v = p0.get('last_seen', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('last_seen', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('lastSeen', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('lastSeen', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    v = p0.get('transactions', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('transactions', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    v = p0.get('revenue', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('revenue', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    v = p0.get('moe_unsubscribe', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('moe_unsubscribe', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('moeUnsubscribe', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('moeUnsubscribe', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p1.get('traits', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_excl2:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_exset3}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n\n\ndef build_identify_attributes_general(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: name\n    if 'traits.name' in m:\n        v = m['traits.name']\n    elif type(p0) is dict:\n        v = p0.get('name', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path4.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.name' in m:\n            v = m['context.traits.name']\n        elif type(p2) is dict:\n            v = p2.get('name', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path5.get(m) if ('traits.name' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path5.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path5.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    if 'traits.firstname' in m:\n        v = m['traits.firstname']\n    elif type(p0) is dict:\n        v = p0.get('firstname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path6.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.first_name' in m:\n            v = m['traits.first_name']\n        elif type(p0) is dict:\n            v = p0.get('first_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path7.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.firstName' in m:\n                v = m['traits.firstName']\n            elif type(p0) is dict:\n                v = p0.get('firstName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path8.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.firstname' in m:\n                    v = m['context.traits.firstname']\n                elif type(p2) is dict:\n                    v = p2.get('firstname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path9.get(m) if ('traits.firstname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path9.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path9.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.first_name' in m:\n                        v = m['context.traits.first_name']\n                    elif type(p2) is dict:\n                        v = p2.get('first_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_path10.get(m) if ('traits.first_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_path10.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_path10.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.firstName' in m:\n                            v = m['context.traits.firstName']\n                        elif type(p2) is dict:\n                            v = p2.get('firstName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_path11.get(m) if ('traits.firstName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_path11.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_path11.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    if 'traits.lastname' in m:\n        v = m['traits.lastname']\n    elif type(p0) is dict:\n        v = p0.get('lastname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path12.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.last_name' in m:\n            v = m['traits.last_name']\n        elif type(p0) is dict:\n            v = p0.get('last_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path13.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastName' in m:\n                v = m['traits.lastName']\n            elif type(p0) is dict:\n                v = p0.get('lastName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path14.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastname' in m:\n                    v = m['context.traits.lastname']\n                elif type(p2) is dict:\n                    v = p2.get('lastname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path15.get(m) if ('traits.lastname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path15.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path15.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.last_name' in m:\n                        v = m['context.traits.last_name']\n                    elif type(p2) is dict:\n                        v = p2.get('last_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_path16.get(m) if ('traits.last_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_path16.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_path16.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.lastName' in m:\n                            v = m['context.traits.lastName']\n                        elif type(p2) is dict:\n                            v = p2.get('lastName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_path17.get(m) if ('traits.lastName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_path17.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_path17.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    if 'traits.email' in m:\n        v = m['traits.email']\n    elif type(p0) is dict:\n        v = p0.get('email', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path18.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.email' in m:\n            v = m['context.traits.email']\n        elif type(p2) is dict:\n            v = p2.get('email', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path19.get(m) if ('traits.email' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path19.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path19.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    if 'traits.age' in m:\n        v = m['traits.age']\n    elif type(p0) is dict:\n        v = p0.get('age', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path20.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.age' in m:\n            v = m['context.traits.age']\n        elif type(p2) is dict:\n            v = p2.get('age', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path21.get(m) if ('traits.age' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path21.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path21.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    if 'traits.gender' in m:\n        v = m['traits.gender']\n    elif type(p0) is dict:\n        v = p0.get('gender', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path22.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.gender' in m:\n            v = m['context.traits.gender']\n        elif type(p2) is dict:\n            v = p2.get('gender', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path23.get(m) if ('traits.gender' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path23.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path23.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    if 'traits.mobile' in m:\n        v = m['traits.mobile']\n    elif type(p0) is dict:\n        v = p0.get('mobile', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path24.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.mobile' in m:\n            v = m['context.traits.mobile']\n        elif type(p2) is dict:\n            v = p2.get('mobile', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path25.get(m) if ('traits.mobile' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path25.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path25.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    if 'traits.source' in m:\n        v = m['traits.source']\n    elif type(p0) is dict:\n        v = p0.get('source', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path26.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.source' in m:\n            v = m['context.traits.source']\n        elif type(p2) is dict:\n            v = p2.get('source', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path27.get(m) if ('traits.source' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path27.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path27.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    if 'traits.createdAt' in m:\n        v = m['traits.createdAt']\n    elif type(p0) is dict:\n        v = p0.get('createdAt', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path28.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.createdAt' in m:\n            v = m['context.traits.createdAt']\n        elif type(p2) is dict:\n            v = p2.get('createdAt', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path29.get(m) if ('traits.createdAt' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path29.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path29.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    if 'traits.last_seen' in m:\n        v = m['traits.last_seen']\n    elif type(p0) is dict:\n        v = p0.get('last_seen', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path30.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.last_seen' in m:\n            v = m['context.traits.last_seen']\n        elif type(p2) is dict:\n            v = p2.get('last_seen', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path31.get(m) if ('traits.last_seen' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path31.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path31.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastSeen' in m:\n                v = m['traits.lastSeen']\n            elif type(p0) is dict:\n                v = p0.get('lastSeen', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path32.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastSeen' in m:\n                    v = m['context.traits.lastSeen']\n                elif type(p2) is dict:\n                    v = p2.get('lastSeen', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path33.get(m) if ('traits.lastSeen' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path33.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path33.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    if 'traits.transactions' in m:\n        v = m['traits.transactions']\n    elif type(p0) is dict:\n        v = p0.get('transactions', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path34.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.transactions' in m:\n            v = m['context.traits.transactions']\n        elif type(p2) is dict:\n            v = p2.get('transactions', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path35.get(m) if ('traits.transactions' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path35.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path35.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    if 'traits.revenue' in m:\n        v = m['traits.revenue']\n    elif type(p0) is dict:\n        v = p0.get('revenue', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path36.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.revenue' in m:\n            v = m['context.traits.revenue']\n        elif type(p2) is dict:\n            v = p2.get('revenue', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path37.get(m) if ('traits.revenue' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path37.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path37.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    if 'traits.moe_unsubscribe' in m:\n        v = m['traits.moe_unsubscribe']\n    elif type(p0) is dict:\n        v = p0.get('moe_unsubscribe', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_path38.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.moe_unsubscribe' in m:\n            v = m['context.traits.moe_unsubscribe']\n        elif type(p2) is dict:\n            v = p2.get('moe_unsubscribe', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_path39.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_path39.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_path39.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.moeUnsubscribe' in m:\n                v = m['traits.moeUnsubscribe']\n            elif type(p0) is dict:\n                v = p0.get('moeUnsubscribe', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_path40.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.moeUnsubscribe' in m:\n                    v = m['context.traits.moeUnsubscribe']\n                elif type(p2) is dict:\n                    v = p2.get('moeUnsubscribe', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_path41.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_path41.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_path41.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits' in m:\n            v = m['context.traits']\n        elif type(p1) is dict:\n            v = p1.get('traits', UNDEF)\n        elif p1 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_path42.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_excl43:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_exset44}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n",
+    'identify_attributes_object': "def build_identify_attributes_object(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    if not (not mutate and identify_attributes_object_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS) and (type(p2) is dict or p2 is _MISS and identify_attributes_object_join1.isdisjoint(p1) or p2 is _ODD and p1 is _MISS)):\n        return build_identify_attributes_object_general(m, now, slot, mutate)\n    if type(p0) is not dict:\n        p0 = _EMPTY\n    if type(p1) is not dict:\n        p1 = _EMPTY\n    if type(p2) is not dict:\n        p2 = _EMPTY\n    payload = {}\n    # row 0: name\n    v = p0.get('name', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    v = p0.get('firstname', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p0.get('first_name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('firstName', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('firstname', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = p2.get('first_name', UNDEF)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = p2.get('firstName', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    v = p0.get('lastname', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p0.get('last_name', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('lastName', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('lastname', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = p2.get('last_name', UNDEF)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = p2.get('lastName', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    v = p0.get('email', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('email', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    v = p0.get('age', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('age', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    v = p0.get('gender', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('gender', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    v = p0.get('mobile', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('mobile', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    v = p0.get('source', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('source', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    v = p0.get('createdAt', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('createdAt', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    v = p0.get('last_seen', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('last_seen', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('lastSeen', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('lastSeen', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    v = p0.get('transactions', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('transactions', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    v = p0.get('revenue', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('revenue', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    v = p0.get('moe_unsubscribe', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get('moe_unsubscribe', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = p0.get('moeUnsubscribe', UNDEF)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                v = p2.get('moeUnsubscribe', UNDEF)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p1.get('traits', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_object_excl2:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset3}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n\n\ndef build_identify_attributes_object_general(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, identify_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get('traits', _MISS)\n    p1 = m.get('context', _MISS)\n    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: name\n    if 'traits.name' in m:\n        v = m['traits.name']\n    elif type(p0) is dict:\n        v = p0.get('name', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path4.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.name' in m:\n            v = m['context.traits.name']\n        elif type(p2) is dict:\n            v = p2.get('name', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path5.get(m) if ('traits.name' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path5.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path5.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['name'] = v\n    # row 1: first_name\n    if 'traits.firstname' in m:\n        v = m['traits.firstname']\n    elif type(p0) is dict:\n        v = p0.get('firstname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path6.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.first_name' in m:\n            v = m['traits.first_name']\n        elif type(p0) is dict:\n            v = p0.get('first_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path7.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.firstName' in m:\n                v = m['traits.firstName']\n            elif type(p0) is dict:\n                v = p0.get('firstName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path8.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.firstname' in m:\n                    v = m['context.traits.firstname']\n                elif type(p2) is dict:\n                    v = p2.get('firstname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path9.get(m) if ('traits.firstname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path9.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path9.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.first_name' in m:\n                        v = m['context.traits.first_name']\n                    elif type(p2) is dict:\n                        v = p2.get('first_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_object_path10.get(m) if ('traits.first_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_object_path10.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_object_path10.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.firstName' in m:\n                            v = m['context.traits.firstName']\n                        elif type(p2) is dict:\n                            v = p2.get('firstName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_object_path11.get(m) if ('traits.firstName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_object_path11.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_object_path11.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['first_name'] = v\n    # row 2: last_name\n    if 'traits.lastname' in m:\n        v = m['traits.lastname']\n    elif type(p0) is dict:\n        v = p0.get('lastname', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path12.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'traits.last_name' in m:\n            v = m['traits.last_name']\n        elif type(p0) is dict:\n            v = p0.get('last_name', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path13.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastName' in m:\n                v = m['traits.lastName']\n            elif type(p0) is dict:\n                v = p0.get('lastName', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path14.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastname' in m:\n                    v = m['context.traits.lastname']\n                elif type(p2) is dict:\n                    v = p2.get('lastname', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path15.get(m) if ('traits.lastname' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path15.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path15.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if 'context.traits.last_name' in m:\n                        v = m['context.traits.last_name']\n                    elif type(p2) is dict:\n                        v = p2.get('last_name', UNDEF)\n                    elif p2 is _MISS:\n                        v = identify_attributes_object_path16.get(m) if ('traits.last_name' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = identify_attributes_object_path16.get(m) if ('context.traits' in m) else UNDEF\n                    else:\n                        v = identify_attributes_object_path16.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        if 'context.traits.lastName' in m:\n                            v = m['context.traits.lastName']\n                        elif type(p2) is dict:\n                            v = p2.get('lastName', UNDEF)\n                        elif p2 is _MISS:\n                            v = identify_attributes_object_path17.get(m) if ('traits.lastName' in p1) else UNDEF\n                        elif p1 is _MISS:\n                            v = identify_attributes_object_path17.get(m) if ('context.traits' in m) else UNDEF\n                        else:\n                            v = identify_attributes_object_path17.get(m)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_name'] = v\n    # row 3: email\n    if 'traits.email' in m:\n        v = m['traits.email']\n    elif type(p0) is dict:\n        v = p0.get('email', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path18.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.email' in m:\n            v = m['context.traits.email']\n        elif type(p2) is dict:\n            v = p2.get('email', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path19.get(m) if ('traits.email' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path19.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path19.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['email'] = v\n    # row 4: age\n    if 'traits.age' in m:\n        v = m['traits.age']\n    elif type(p0) is dict:\n        v = p0.get('age', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path20.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.age' in m:\n            v = m['context.traits.age']\n        elif type(p2) is dict:\n            v = p2.get('age', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path21.get(m) if ('traits.age' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path21.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path21.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['age'] = v\n    # row 5: gender\n    if 'traits.gender' in m:\n        v = m['traits.gender']\n    elif type(p0) is dict:\n        v = p0.get('gender', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path22.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.gender' in m:\n            v = m['context.traits.gender']\n        elif type(p2) is dict:\n            v = p2.get('gender', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path23.get(m) if ('traits.gender' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path23.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path23.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['gender'] = v\n    # row 6: mobile\n    if 'traits.mobile' in m:\n        v = m['traits.mobile']\n    elif type(p0) is dict:\n        v = p0.get('mobile', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path24.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.mobile' in m:\n            v = m['context.traits.mobile']\n        elif type(p2) is dict:\n            v = p2.get('mobile', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path25.get(m) if ('traits.mobile' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path25.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path25.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['mobile'] = v\n    # row 7: source\n    if 'traits.source' in m:\n        v = m['traits.source']\n    elif type(p0) is dict:\n        v = p0.get('source', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path26.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.source' in m:\n            v = m['context.traits.source']\n        elif type(p2) is dict:\n            v = p2.get('source', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path27.get(m) if ('traits.source' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path27.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path27.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is not str:\n            v = to_string(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['source'] = v\n    # row 8: created_time\n    if 'traits.createdAt' in m:\n        v = m['traits.createdAt']\n    elif type(p0) is dict:\n        v = p0.get('createdAt', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path28.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.createdAt' in m:\n            v = m['context.traits.createdAt']\n        elif type(p2) is dict:\n            v = p2.get('createdAt', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path29.get(m) if ('traits.createdAt' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path29.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path29.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['created_time'] = v\n    # row 9: last_seen\n    if 'traits.last_seen' in m:\n        v = m['traits.last_seen']\n    elif type(p0) is dict:\n        v = p0.get('last_seen', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path30.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.last_seen' in m:\n            v = m['context.traits.last_seen']\n        elif type(p2) is dict:\n            v = p2.get('last_seen', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path31.get(m) if ('traits.last_seen' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path31.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path31.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.lastSeen' in m:\n                v = m['traits.lastSeen']\n            elif type(p0) is dict:\n                v = p0.get('lastSeen', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path32.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.lastSeen' in m:\n                    v = m['context.traits.lastSeen']\n                elif type(p2) is dict:\n                    v = p2.get('lastSeen', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path33.get(m) if ('traits.lastSeen' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path33.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path33.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['last_seen'] = v\n    # row 10: transactions\n    if 'traits.transactions' in m:\n        v = m['traits.transactions']\n    elif type(p0) is dict:\n        v = p0.get('transactions', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path34.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.transactions' in m:\n            v = m['context.traits.transactions']\n        elif type(p2) is dict:\n            v = p2.get('transactions', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path35.get(m) if ('traits.transactions' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path35.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path35.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['transactions'] = v\n    # row 11: revenue\n    if 'traits.revenue' in m:\n        v = m['traits.revenue']\n    elif type(p0) is dict:\n        v = p0.get('revenue', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path36.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.revenue' in m:\n            v = m['context.traits.revenue']\n        elif type(p2) is dict:\n            v = p2.get('revenue', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path37.get(m) if ('traits.revenue' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path37.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path37.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        v = to_number(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['revenue'] = v\n    # row 12: moe_unsubscribe\n    if 'traits.moe_unsubscribe' in m:\n        v = m['traits.moe_unsubscribe']\n    elif type(p0) is dict:\n        v = p0.get('moe_unsubscribe', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = identify_attributes_object_path38.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits.moe_unsubscribe' in m:\n            v = m['context.traits.moe_unsubscribe']\n        elif type(p2) is dict:\n            v = p2.get('moe_unsubscribe', UNDEF)\n        elif p2 is _MISS:\n            v = identify_attributes_object_path39.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF\n        elif p1 is _MISS:\n            v = identify_attributes_object_path39.get(m) if ('context.traits' in m) else UNDEF\n        else:\n            v = identify_attributes_object_path39.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if 'traits.moeUnsubscribe' in m:\n                v = m['traits.moeUnsubscribe']\n            elif type(p0) is dict:\n                v = p0.get('moeUnsubscribe', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = identify_attributes_object_path40.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if 'context.traits.moeUnsubscribe' in m:\n                    v = m['context.traits.moeUnsubscribe']\n                elif type(p2) is dict:\n                    v = p2.get('moeUnsubscribe', UNDEF)\n                elif p2 is _MISS:\n                    v = identify_attributes_object_path41.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = identify_attributes_object_path41.get(m) if ('context.traits' in m) else UNDEF\n                else:\n                    v = identify_attributes_object_path41.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload['moe_unsubscribe'] = v\n    # row 13: *\n    v = m.get('traits', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if 'context.traits' in m:\n            v = m['context.traits']\n        elif type(p1) is dict:\n            v = p1.get('traits', UNDEF)\n        elif p1 is _MISS:\n            v = UNDEF\n        else:\n            v = identify_attributes_object_path42.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if isinstance(v, dict):\n            if mutate:\n                for key in identify_attributes_object_excl43:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset44}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n",
     'device_base': 'def build_device_base(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_base_ROWS, now, slot, mutate)\n    p0 = m.get(\'traits\', _MISS)\n    p1 = m.get(\'context\', _MISS)\n    p2 = p1.get(\'traits\', _MISS) if type(p1) is dict else _ODD\n    p3 = p1.get(\'device\', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: customer_id\n    v = m.get(\'userId\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'traits.userId\' in m:\n            v = m[\'traits.userId\']\n        elif type(p0) is dict:\n            v = p0.get(\'userId\', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = device_base_path0.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if \'traits.id\' in m:\n                v = m[\'traits.id\']\n            elif type(p0) is dict:\n                v = p0.get(\'id\', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = device_base_path1.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if \'context.traits.userId\' in m:\n                    v = m[\'context.traits.userId\']\n                elif type(p2) is dict:\n                    v = p2.get(\'userId\', UNDEF)\n                elif p2 is _MISS:\n                    v = device_base_path2.get(m) if (\'traits.userId\' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = device_base_path2.get(m) if (\'context.traits\' in m) else UNDEF\n                else:\n                    v = device_base_path2.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if \'context.traits.id\' in m:\n                        v = m[\'context.traits.id\']\n                    elif type(p2) is dict:\n                        v = p2.get(\'id\', UNDEF)\n                    elif p2 is _MISS:\n                        v = device_base_path3.get(m) if (\'traits.id\' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = device_base_path3.get(m) if (\'context.traits\' in m) else UNDEF\n                    else:\n                        v = device_base_path3.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = m.get(\'anonymousId\', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'customer_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["userId","traits.userId","traits.id","context.traits.userId","context.traits.id","anonymousId"]\')\n    # row 1: device_id\n    if \'context.device.id\' in m:\n        v = m[\'context.device.id\']\n    elif type(p3) is dict:\n        v = p3.get(\'id\', UNDEF)\n    elif p3 is _MISS:\n        v = device_base_path4.get(m) if (\'device.id\' in p1) else UNDEF\n    elif p1 is _MISS:\n        v = device_base_path4.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_base_path4.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'device_id\'] = v\n    return payload\n',
-    'device_attributes': 'def build_device_attributes(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path0.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path0.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    if \'context.device.token\' in m:\n        v = m[\'context.device.token\']\n    elif type(p1) is dict:\n        v = p1.get(\'token\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path1.get(m) if (\'device.token\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path1.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path1.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    if \'context.device.model\' in m:\n        v = m[\'context.device.model\']\n    elif type(p1) is dict:\n        v = p1.get(\'model\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path2.get(m) if (\'device.model\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path2.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path2.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    if \'properties.push_preference\' in m:\n        v = m[\'properties.push_preference\']\n    elif type(p2) is dict:\n        v = p2.get(\'push_preference\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_path3.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'properties.pushPreference\' in m:\n            v = m[\'properties.pushPreference\']\n        elif type(p2) is dict:\n            v = p2.get(\'pushPreference\', UNDEF)\n        elif p2 is _MISS:\n            v = UNDEF\n        else:\n            v = device_attributes_path4.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p3) is dict:\n        v = p3.get(\'version\', UNDEF)\n    elif p3 is _MISS:\n        v = device_attributes_path5.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path5.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = device_attributes_path5.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    if \'context.os.version\' in m:\n        v = m[\'context.os.version\']\n    elif type(p4) is dict:\n        v = p4.get(\'version\', UNDEF)\n    elif p4 is _MISS:\n        v = device_attributes_path6.get(m) if (\'os.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path6.get(m) if (\'context.os\' in m) else UNDEF\n    else:\n        v = device_attributes_path6.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    if \'properties.active\' in m:\n        v = m[\'properties.active\']\n    elif type(p2) is dict:\n        v = p2.get(\'active\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_path7.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_excl8:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_exset9}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n',
-    'device_attributes_object': 'def build_device_attributes_object(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path0.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path0.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    if \'context.device.token\' in m:\n        v = m[\'context.device.token\']\n    elif type(p1) is dict:\n        v = p1.get(\'token\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path1.get(m) if (\'device.token\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path1.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path1.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    if \'context.device.model\' in m:\n        v = m[\'context.device.model\']\n    elif type(p1) is dict:\n        v = p1.get(\'model\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path2.get(m) if (\'device.model\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path2.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path2.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    if \'properties.push_preference\' in m:\n        v = m[\'properties.push_preference\']\n    elif type(p2) is dict:\n        v = p2.get(\'push_preference\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_object_path3.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'properties.pushPreference\' in m:\n            v = m[\'properties.pushPreference\']\n        elif type(p2) is dict:\n            v = p2.get(\'pushPreference\', UNDEF)\n        elif p2 is _MISS:\n            v = UNDEF\n        else:\n            v = device_attributes_object_path4.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p3) is dict:\n        v = p3.get(\'version\', UNDEF)\n    elif p3 is _MISS:\n        v = device_attributes_object_path5.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path5.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path5.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    if \'context.os.version\' in m:\n        v = m[\'context.os.version\']\n    elif type(p4) is dict:\n        v = p4.get(\'version\', UNDEF)\n    elif p4 is _MISS:\n        v = device_attributes_object_path6.get(m) if (\'os.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path6.get(m) if (\'context.os\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path6.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    if \'properties.active\' in m:\n        v = m[\'properties.active\']\n    elif type(p2) is dict:\n        v = p2.get(\'active\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_object_path7.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_object_excl8:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset9}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n',
+    'device_attributes': 'def build_device_attributes(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    if not (not mutate and device_attributes_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS and device_attributes_join1.isdisjoint(p0) or p1 is _ODD and p0 is _MISS) and (type(p2) is dict or p2 is _MISS) and (type(p3) is dict or p3 is _MISS and device_attributes_join2.isdisjoint(p0) or p3 is _ODD and p0 is _MISS) and (type(p4) is dict or p4 is _MISS and device_attributes_join3.isdisjoint(p0) or p4 is _ODD and p0 is _MISS)):\n        return build_device_attributes_general(m, now, slot, mutate)\n    if type(p0) is not dict:\n        p0 = _EMPTY\n    if type(p1) is not dict:\n        p1 = _EMPTY\n    if type(p2) is not dict:\n        p2 = _EMPTY\n    if type(p3) is not dict:\n        p3 = _EMPTY\n    if type(p4) is not dict:\n        p4 = _EMPTY\n    payload = {}\n    # row 0: platform\n    v = p1.get(\'type\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    v = p1.get(\'token\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    v = p1.get(\'model\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    v = p2.get(\'push_preference\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get(\'pushPreference\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    v = p3.get(\'version\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    v = p4.get(\'version\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    v = p2.get(\'active\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_excl4:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_exset5}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n\n\ndef build_device_attributes_general(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path6.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path6.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path6.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    if \'context.device.token\' in m:\n        v = m[\'context.device.token\']\n    elif type(p1) is dict:\n        v = p1.get(\'token\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path7.get(m) if (\'device.token\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path7.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path7.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    if \'context.device.model\' in m:\n        v = m[\'context.device.model\']\n    elif type(p1) is dict:\n        v = p1.get(\'model\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_path8.get(m) if (\'device.model\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path8.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_path8.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    if \'properties.push_preference\' in m:\n        v = m[\'properties.push_preference\']\n    elif type(p2) is dict:\n        v = p2.get(\'push_preference\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_path9.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'properties.pushPreference\' in m:\n            v = m[\'properties.pushPreference\']\n        elif type(p2) is dict:\n            v = p2.get(\'pushPreference\', UNDEF)\n        elif p2 is _MISS:\n            v = UNDEF\n        else:\n            v = device_attributes_path10.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p3) is dict:\n        v = p3.get(\'version\', UNDEF)\n    elif p3 is _MISS:\n        v = device_attributes_path11.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path11.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = device_attributes_path11.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    if \'context.os.version\' in m:\n        v = m[\'context.os.version\']\n    elif type(p4) is dict:\n        v = p4.get(\'version\', UNDEF)\n    elif p4 is _MISS:\n        v = device_attributes_path12.get(m) if (\'os.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_path12.get(m) if (\'context.os\' in m) else UNDEF\n    else:\n        v = device_attributes_path12.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    if \'properties.active\' in m:\n        v = m[\'properties.active\']\n    elif type(p2) is dict:\n        v = p2.get(\'active\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_path13.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_excl14:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_exset15}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n',
+    'device_attributes_object': 'def build_device_attributes_object(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    if not (not mutate and device_attributes_object_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS and device_attributes_object_join1.isdisjoint(p0) or p1 is _ODD and p0 is _MISS) and (type(p2) is dict or p2 is _MISS) and (type(p3) is dict or p3 is _MISS and device_attributes_object_join2.isdisjoint(p0) or p3 is _ODD and p0 is _MISS) and (type(p4) is dict or p4 is _MISS and device_attributes_object_join3.isdisjoint(p0) or p4 is _ODD and p0 is _MISS)):\n        return build_device_attributes_object_general(m, now, slot, mutate)\n    if type(p0) is not dict:\n        p0 = _EMPTY\n    if type(p1) is not dict:\n        p1 = _EMPTY\n    if type(p2) is not dict:\n        p2 = _EMPTY\n    if type(p3) is not dict:\n        p3 = _EMPTY\n    if type(p4) is not dict:\n        p4 = _EMPTY\n    payload = {}\n    # row 0: platform\n    v = p1.get(\'type\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    v = p1.get(\'token\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    v = p1.get(\'model\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    v = p2.get(\'push_preference\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = p2.get(\'pushPreference\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    v = p3.get(\'version\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    v = p4.get(\'version\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    v = p2.get(\'active\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_object_excl4:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset5}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n\n\ndef build_device_attributes_object_general(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, device_attributes_object_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = m.get(\'properties\', _MISS)\n    p3 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    p4 = p0.get(\'os\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path6.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path6.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path6.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["context.device.type","channel"]\')\n    # row 1: push_id\n    if \'context.device.token\' in m:\n        v = m[\'context.device.token\']\n    elif type(p1) is dict:\n        v = p1.get(\'token\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path7.get(m) if (\'device.token\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path7.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path7.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from "context.device.token"\')\n    # row 2: model\n    if \'context.device.model\' in m:\n        v = m[\'context.device.model\']\n    elif type(p1) is dict:\n        v = p1.get(\'model\', UNDEF)\n    elif p1 is _MISS:\n        v = device_attributes_object_path8.get(m) if (\'device.model\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path8.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path8.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'model\'] = v\n    # row 3: push_preference\n    if \'properties.push_preference\' in m:\n        v = m[\'properties.push_preference\']\n    elif type(p2) is dict:\n        v = p2.get(\'push_preference\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_object_path9.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'properties.pushPreference\' in m:\n            v = m[\'properties.pushPreference\']\n        elif type(p2) is dict:\n            v = p2.get(\'pushPreference\', UNDEF)\n        elif p2 is _MISS:\n            v = UNDEF\n        else:\n            v = device_attributes_object_path10.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'push_preference\'] = v\n    # row 4: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p3) is dict:\n        v = p3.get(\'version\', UNDEF)\n    elif p3 is _MISS:\n        v = device_attributes_object_path11.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path11.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path11.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 5: os_version\n    if \'context.os.version\' in m:\n        v = m[\'context.os.version\']\n    elif type(p4) is dict:\n        v = p4.get(\'version\', UNDEF)\n    elif p4 is _MISS:\n        v = device_attributes_object_path12.get(m) if (\'os.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = device_attributes_object_path12.get(m) if (\'context.os\' in m) else UNDEF\n    else:\n        v = device_attributes_object_path12.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'os_version\'] = v\n    # row 6: active\n    if \'properties.active\' in m:\n        v = m[\'properties.active\']\n    elif type(p2) is dict:\n        v = p2.get(\'active\', UNDEF)\n    elif p2 is _MISS:\n        v = UNDEF\n    else:\n        v = device_attributes_object_path13.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'active\'] = v\n    # row 7: *\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        if isinstance(v, dict):\n            if mutate:\n                for key in device_attributes_object_excl14:\n                    v.pop(key, None)\n            else:\n                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset15}\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[slot] = v\n    return payload\n',
     'track_base': 'def build_track_base(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, track_base_ROWS, now, slot, mutate)\n    p0 = m.get(\'traits\', _MISS)\n    p1 = m.get(\'context\', _MISS)\n    p2 = p1.get(\'traits\', _MISS) if type(p1) is dict else _ODD\n    p3 = p1.get(\'device\', _MISS) if type(p1) is dict else _ODD\n    payload = {}\n    # row 0: customer_id\n    v = m.get(\'userId\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        if \'traits.userId\' in m:\n            v = m[\'traits.userId\']\n        elif type(p0) is dict:\n            v = p0.get(\'userId\', UNDEF)\n        elif p0 is _MISS:\n            v = UNDEF\n        else:\n            v = track_base_path0.get(m)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            if \'traits.id\' in m:\n                v = m[\'traits.id\']\n            elif type(p0) is dict:\n                v = p0.get(\'id\', UNDEF)\n            elif p0 is _MISS:\n                v = UNDEF\n            else:\n                v = track_base_path1.get(m)\n            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                if \'context.traits.userId\' in m:\n                    v = m[\'context.traits.userId\']\n                elif type(p2) is dict:\n                    v = p2.get(\'userId\', UNDEF)\n                elif p2 is _MISS:\n                    v = track_base_path2.get(m) if (\'traits.userId\' in p1) else UNDEF\n                elif p1 is _MISS:\n                    v = track_base_path2.get(m) if (\'context.traits\' in m) else UNDEF\n                else:\n                    v = track_base_path2.get(m)\n                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                    if \'context.traits.id\' in m:\n                        v = m[\'context.traits.id\']\n                    elif type(p2) is dict:\n                        v = p2.get(\'id\', UNDEF)\n                    elif p2 is _MISS:\n                        v = track_base_path3.get(m) if (\'traits.id\' in p1) else UNDEF\n                    elif p1 is _MISS:\n                        v = track_base_path3.get(m) if (\'context.traits\' in m) else UNDEF\n                    else:\n                        v = track_base_path3.get(m)\n                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                        v = m.get(\'anonymousId\', UNDEF)\n                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n                            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'customer_id\'] = v\n    else:\n        raise MappingError(\'Missing required value from ["userId","traits.userId","traits.id","context.traits.userId","context.traits.id","anonymousId"]\')\n    # row 1: device_id\n    if \'context.device.id\' in m:\n        v = m[\'context.device.id\']\n    elif type(p3) is dict:\n        v = p3.get(\'id\', UNDEF)\n    elif p3 is _MISS:\n        v = track_base_path4.get(m) if (\'device.id\' in p1) else UNDEF\n    elif p1 is _MISS:\n        v = track_base_path4.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = track_base_path4.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'device_id\'] = v\n    return payload\n',
     'track_action': 'def build_track_action(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, track_action_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: action\n    v = m.get(\'event\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'action\'] = v\n    else:\n        raise MappingError(\'Missing required value from "event"\')\n    # row 1: attributes\n    v = m.get(\'properties\', UNDEF)\n    if v is not None and v is not UNDEF:\n        v = flatten(v)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'attributes\'] = v\n    # row 2: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = track_action_path0.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = track_action_path0.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = track_action_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    # row 3: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p2) is dict:\n        v = p2.get(\'version\', UNDEF)\n    elif p2 is _MISS:\n        v = track_action_path1.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = track_action_path1.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = track_action_path1.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 4: current_time\n    v = m.get(\'timestamp\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'originalTimestamp\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'current_time\'] = v\n    # row 5: user_timezone_offset\n    if \'context.timezone\' in m:\n        v = m[\'context.timezone\']\n    elif type(p0) is dict:\n        v = p0.get(\'timezone\', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = track_action_path2.get(m)\n    if v is not None and v is not UNDEF:\n        v = offset_seconds(v, now)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'user_timezone_offset\'] = v\n    return payload\n',
     'track_action_object': 'def build_track_action_object(m, now, slot, mutate):\n    if type(m) is not dict:\n        return construct(m, track_action_object_ROWS, now, slot, mutate)\n    p0 = m.get(\'context\', _MISS)\n    p1 = p0.get(\'device\', _MISS) if type(p0) is dict else _ODD\n    p2 = p0.get(\'app\', _MISS) if type(p0) is dict else _ODD\n    payload = {}\n    # row 0: action\n    v = m.get(\'event\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'action\'] = v\n    else:\n        raise MappingError(\'Missing required value from "event"\')\n    # row 1: attributes\n    v = m.get(\'properties\', UNDEF)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'attributes\'] = v\n    # row 2: platform\n    if \'context.device.type\' in m:\n        v = m[\'context.device.type\']\n    elif type(p1) is dict:\n        v = p1.get(\'type\', UNDEF)\n    elif p1 is _MISS:\n        v = track_action_object_path0.get(m) if (\'device.type\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = track_action_object_path0.get(m) if (\'context.device\' in m) else UNDEF\n    else:\n        v = track_action_object_path0.get(m)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'channel\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'platform\'] = v\n    # row 3: app_version\n    if \'context.app.version\' in m:\n        v = m[\'context.app.version\']\n    elif type(p2) is dict:\n        v = p2.get(\'version\', UNDEF)\n    elif p2 is _MISS:\n        v = track_action_object_path1.get(m) if (\'app.version\' in p0) else UNDEF\n    elif p0 is _MISS:\n        v = track_action_object_path1.get(m) if (\'context.app\' in m) else UNDEF\n    else:\n        v = track_action_object_path1.get(m)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'app_version\'] = v\n    # row 4: current_time\n    v = m.get(\'timestamp\', UNDEF)\n    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n        v = m.get(\'originalTimestamp\', UNDEF)\n        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):\n            v = None\n    if v is not None:\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'current_time\'] = v\n    # row 5: user_timezone_offset\n    if \'context.timezone\' in m:\n        v = m[\'context.timezone\']\n    elif type(p0) is dict:\n        v = p0.get(\'timezone\', UNDEF)\n    elif p0 is _MISS:\n        v = UNDEF\n    else:\n        v = track_action_object_path2.get(m)\n    if v is not None and v is not UNDEF:\n        v = offset_seconds(v, now)\n    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):\n        if type(v) is float:\n            v = finite_or_null(v)\n        payload[\'user_timezone_offset\'] = v\n    return payload\n',
@@ -92,6 +92,222 @@ def build_identify_attributes(m, now, slot, mutate):
     p0 = m.get('traits', _MISS)
     p1 = m.get('context', _MISS)
     p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD
+    if not (not mutate and identify_attributes_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS) and (type(p2) is dict or p2 is _MISS and identify_attributes_join1.isdisjoint(p1) or p2 is _ODD and p1 is _MISS)):
+        return build_identify_attributes_general(m, now, slot, mutate)
+    if type(p0) is not dict:
+        p0 = _EMPTY
+    if type(p1) is not dict:
+        p1 = _EMPTY
+    if type(p2) is not dict:
+        p2 = _EMPTY
+    payload = {}
+    # row 0: name
+    v = p0.get('name', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['name'] = v
+    # row 1: first_name
+    v = p0.get('firstname', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p0.get('first_name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('firstName', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('firstname', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = p2.get('first_name', UNDEF)
+                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                        v = p2.get('firstName', UNDEF)
+                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['first_name'] = v
+    # row 2: last_name
+    v = p0.get('lastname', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p0.get('last_name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('lastName', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('lastname', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = p2.get('last_name', UNDEF)
+                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                        v = p2.get('lastName', UNDEF)
+                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['last_name'] = v
+    # row 3: email
+    v = p0.get('email', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('email', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['email'] = v
+    # row 4: age
+    v = p0.get('age', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('age', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['age'] = v
+    # row 5: gender
+    v = p0.get('gender', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('gender', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['gender'] = v
+    # row 6: mobile
+    v = p0.get('mobile', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('mobile', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['mobile'] = v
+    # row 7: source
+    v = p0.get('source', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('source', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['source'] = v
+    # row 8: created_time
+    v = p0.get('createdAt', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('createdAt', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['created_time'] = v
+    # row 9: last_seen
+    v = p0.get('last_seen', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('last_seen', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('lastSeen', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('lastSeen', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['last_seen'] = v
+    # row 10: transactions
+    v = p0.get('transactions', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('transactions', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['transactions'] = v
+    # row 11: revenue
+    v = p0.get('revenue', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('revenue', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['revenue'] = v
+    # row 12: moe_unsubscribe
+    v = p0.get('moe_unsubscribe', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('moe_unsubscribe', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('moeUnsubscribe', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('moeUnsubscribe', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['moe_unsubscribe'] = v
+    # row 13: *
+    v = m.get('traits', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p1.get('traits', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if isinstance(v, dict):
+            if mutate:
+                for key in identify_attributes_excl2:
+                    v.pop(key, None)
+            else:
+                v = {k: x for k, x in v.items() if k not in identify_attributes_exset3}
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload[slot] = v
+    return payload
+
+
+def build_identify_attributes_general(m, now, slot, mutate):
+    if type(m) is not dict:
+        return construct(m, identify_attributes_ROWS, now, slot, mutate)
+    p0 = m.get('traits', _MISS)
+    p1 = m.get('context', _MISS)
+    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD
     payload = {}
     # row 0: name
     if 'traits.name' in m:
@@ -101,18 +317,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path0.get(m)
+        v = identify_attributes_path4.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.name' in m:
             v = m['context.traits.name']
         elif type(p2) is dict:
             v = p2.get('name', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path1.get(m) if ('traits.name' in p1) else UNDEF
+            v = identify_attributes_path5.get(m) if ('traits.name' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path1.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path5.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path1.get(m)
+            v = identify_attributes_path5.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -130,7 +346,7 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path2.get(m)
+        v = identify_attributes_path6.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'traits.first_name' in m:
             v = m['traits.first_name']
@@ -139,7 +355,7 @@ def build_identify_attributes(m, now, slot, mutate):
         elif p0 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_path3.get(m)
+            v = identify_attributes_path7.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.firstName' in m:
                 v = m['traits.firstName']
@@ -148,40 +364,40 @@ def build_identify_attributes(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_path4.get(m)
+                v = identify_attributes_path8.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.firstname' in m:
                     v = m['context.traits.firstname']
                 elif type(p2) is dict:
                     v = p2.get('firstname', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_path5.get(m) if ('traits.firstname' in p1) else UNDEF
+                    v = identify_attributes_path9.get(m) if ('traits.firstname' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_path5.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_path9.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_path5.get(m)
+                    v = identify_attributes_path9.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     if 'context.traits.first_name' in m:
                         v = m['context.traits.first_name']
                     elif type(p2) is dict:
                         v = p2.get('first_name', UNDEF)
                     elif p2 is _MISS:
-                        v = identify_attributes_path6.get(m) if ('traits.first_name' in p1) else UNDEF
+                        v = identify_attributes_path10.get(m) if ('traits.first_name' in p1) else UNDEF
                     elif p1 is _MISS:
-                        v = identify_attributes_path6.get(m) if ('context.traits' in m) else UNDEF
+                        v = identify_attributes_path10.get(m) if ('context.traits' in m) else UNDEF
                     else:
-                        v = identify_attributes_path6.get(m)
+                        v = identify_attributes_path10.get(m)
                     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                         if 'context.traits.firstName' in m:
                             v = m['context.traits.firstName']
                         elif type(p2) is dict:
                             v = p2.get('firstName', UNDEF)
                         elif p2 is _MISS:
-                            v = identify_attributes_path7.get(m) if ('traits.firstName' in p1) else UNDEF
+                            v = identify_attributes_path11.get(m) if ('traits.firstName' in p1) else UNDEF
                         elif p1 is _MISS:
-                            v = identify_attributes_path7.get(m) if ('context.traits' in m) else UNDEF
+                            v = identify_attributes_path11.get(m) if ('context.traits' in m) else UNDEF
                         else:
-                            v = identify_attributes_path7.get(m)
+                            v = identify_attributes_path11.get(m)
                         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                             v = None
     if v is not None:
@@ -199,7 +415,7 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path8.get(m)
+        v = identify_attributes_path12.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'traits.last_name' in m:
             v = m['traits.last_name']
@@ -208,7 +424,7 @@ def build_identify_attributes(m, now, slot, mutate):
         elif p0 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_path9.get(m)
+            v = identify_attributes_path13.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.lastName' in m:
                 v = m['traits.lastName']
@@ -217,40 +433,40 @@ def build_identify_attributes(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_path10.get(m)
+                v = identify_attributes_path14.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.lastname' in m:
                     v = m['context.traits.lastname']
                 elif type(p2) is dict:
                     v = p2.get('lastname', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_path11.get(m) if ('traits.lastname' in p1) else UNDEF
+                    v = identify_attributes_path15.get(m) if ('traits.lastname' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_path11.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_path15.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_path11.get(m)
+                    v = identify_attributes_path15.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     if 'context.traits.last_name' in m:
                         v = m['context.traits.last_name']
                     elif type(p2) is dict:
                         v = p2.get('last_name', UNDEF)
                     elif p2 is _MISS:
-                        v = identify_attributes_path12.get(m) if ('traits.last_name' in p1) else UNDEF
+                        v = identify_attributes_path16.get(m) if ('traits.last_name' in p1) else UNDEF
                     elif p1 is _MISS:
-                        v = identify_attributes_path12.get(m) if ('context.traits' in m) else UNDEF
+                        v = identify_attributes_path16.get(m) if ('context.traits' in m) else UNDEF
                     else:
-                        v = identify_attributes_path12.get(m)
+                        v = identify_attributes_path16.get(m)
                     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                         if 'context.traits.lastName' in m:
                             v = m['context.traits.lastName']
                         elif type(p2) is dict:
                             v = p2.get('lastName', UNDEF)
                         elif p2 is _MISS:
-                            v = identify_attributes_path13.get(m) if ('traits.lastName' in p1) else UNDEF
+                            v = identify_attributes_path17.get(m) if ('traits.lastName' in p1) else UNDEF
                         elif p1 is _MISS:
-                            v = identify_attributes_path13.get(m) if ('context.traits' in m) else UNDEF
+                            v = identify_attributes_path17.get(m) if ('context.traits' in m) else UNDEF
                         else:
-                            v = identify_attributes_path13.get(m)
+                            v = identify_attributes_path17.get(m)
                         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                             v = None
     if v is not None:
@@ -268,18 +484,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path14.get(m)
+        v = identify_attributes_path18.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.email' in m:
             v = m['context.traits.email']
         elif type(p2) is dict:
             v = p2.get('email', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path15.get(m) if ('traits.email' in p1) else UNDEF
+            v = identify_attributes_path19.get(m) if ('traits.email' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path15.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path19.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path15.get(m)
+            v = identify_attributes_path19.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -297,18 +513,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path16.get(m)
+        v = identify_attributes_path20.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.age' in m:
             v = m['context.traits.age']
         elif type(p2) is dict:
             v = p2.get('age', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path17.get(m) if ('traits.age' in p1) else UNDEF
+            v = identify_attributes_path21.get(m) if ('traits.age' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path17.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path21.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path17.get(m)
+            v = identify_attributes_path21.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -325,18 +541,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path18.get(m)
+        v = identify_attributes_path22.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.gender' in m:
             v = m['context.traits.gender']
         elif type(p2) is dict:
             v = p2.get('gender', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path19.get(m) if ('traits.gender' in p1) else UNDEF
+            v = identify_attributes_path23.get(m) if ('traits.gender' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path19.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path23.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path19.get(m)
+            v = identify_attributes_path23.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -354,18 +570,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path20.get(m)
+        v = identify_attributes_path24.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.mobile' in m:
             v = m['context.traits.mobile']
         elif type(p2) is dict:
             v = p2.get('mobile', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path21.get(m) if ('traits.mobile' in p1) else UNDEF
+            v = identify_attributes_path25.get(m) if ('traits.mobile' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path21.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path25.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path21.get(m)
+            v = identify_attributes_path25.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -383,18 +599,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path22.get(m)
+        v = identify_attributes_path26.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.source' in m:
             v = m['context.traits.source']
         elif type(p2) is dict:
             v = p2.get('source', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path23.get(m) if ('traits.source' in p1) else UNDEF
+            v = identify_attributes_path27.get(m) if ('traits.source' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path23.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path27.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path23.get(m)
+            v = identify_attributes_path27.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -412,18 +628,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path24.get(m)
+        v = identify_attributes_path28.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.createdAt' in m:
             v = m['context.traits.createdAt']
         elif type(p2) is dict:
             v = p2.get('createdAt', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path25.get(m) if ('traits.createdAt' in p1) else UNDEF
+            v = identify_attributes_path29.get(m) if ('traits.createdAt' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path25.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path29.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path25.get(m)
+            v = identify_attributes_path29.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -438,18 +654,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path26.get(m)
+        v = identify_attributes_path30.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.last_seen' in m:
             v = m['context.traits.last_seen']
         elif type(p2) is dict:
             v = p2.get('last_seen', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path27.get(m) if ('traits.last_seen' in p1) else UNDEF
+            v = identify_attributes_path31.get(m) if ('traits.last_seen' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path27.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path31.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path27.get(m)
+            v = identify_attributes_path31.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.lastSeen' in m:
                 v = m['traits.lastSeen']
@@ -458,18 +674,18 @@ def build_identify_attributes(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_path28.get(m)
+                v = identify_attributes_path32.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.lastSeen' in m:
                     v = m['context.traits.lastSeen']
                 elif type(p2) is dict:
                     v = p2.get('lastSeen', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_path29.get(m) if ('traits.lastSeen' in p1) else UNDEF
+                    v = identify_attributes_path33.get(m) if ('traits.lastSeen' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_path29.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_path33.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_path29.get(m)
+                    v = identify_attributes_path33.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     v = None
     if v is not None:
@@ -484,18 +700,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path30.get(m)
+        v = identify_attributes_path34.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.transactions' in m:
             v = m['context.traits.transactions']
         elif type(p2) is dict:
             v = p2.get('transactions', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path31.get(m) if ('traits.transactions' in p1) else UNDEF
+            v = identify_attributes_path35.get(m) if ('traits.transactions' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path31.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path35.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path31.get(m)
+            v = identify_attributes_path35.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -512,18 +728,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path32.get(m)
+        v = identify_attributes_path36.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.revenue' in m:
             v = m['context.traits.revenue']
         elif type(p2) is dict:
             v = p2.get('revenue', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path33.get(m) if ('traits.revenue' in p1) else UNDEF
+            v = identify_attributes_path37.get(m) if ('traits.revenue' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path33.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path37.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path33.get(m)
+            v = identify_attributes_path37.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -540,18 +756,18 @@ def build_identify_attributes(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_path34.get(m)
+        v = identify_attributes_path38.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.moe_unsubscribe' in m:
             v = m['context.traits.moe_unsubscribe']
         elif type(p2) is dict:
             v = p2.get('moe_unsubscribe', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_path35.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF
+            v = identify_attributes_path39.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_path35.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_path39.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_path35.get(m)
+            v = identify_attributes_path39.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.moeUnsubscribe' in m:
                 v = m['traits.moeUnsubscribe']
@@ -560,18 +776,18 @@ def build_identify_attributes(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_path36.get(m)
+                v = identify_attributes_path40.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.moeUnsubscribe' in m:
                     v = m['context.traits.moeUnsubscribe']
                 elif type(p2) is dict:
                     v = p2.get('moeUnsubscribe', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_path37.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF
+                    v = identify_attributes_path41.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_path37.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_path41.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_path37.get(m)
+                    v = identify_attributes_path41.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     v = None
     if v is not None:
@@ -588,16 +804,16 @@ def build_identify_attributes(m, now, slot, mutate):
         elif p1 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_path38.get(m)
+            v = identify_attributes_path42.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
         if isinstance(v, dict):
             if mutate:
-                for key in identify_attributes_excl39:
+                for key in identify_attributes_excl43:
                     v.pop(key, None)
             else:
-                v = {k: x for k, x in v.items() if k not in identify_attributes_exset40}
+                v = {k: x for k, x in v.items() if k not in identify_attributes_exset44}
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -606,6 +822,222 @@ def build_identify_attributes(m, now, slot, mutate):
 
 
 def build_identify_attributes_object(m, now, slot, mutate):
+    if type(m) is not dict:
+        return construct(m, identify_attributes_object_ROWS, now, slot, mutate)
+    p0 = m.get('traits', _MISS)
+    p1 = m.get('context', _MISS)
+    p2 = p1.get('traits', _MISS) if type(p1) is dict else _ODD
+    if not (not mutate and identify_attributes_object_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS) and (type(p2) is dict or p2 is _MISS and identify_attributes_object_join1.isdisjoint(p1) or p2 is _ODD and p1 is _MISS)):
+        return build_identify_attributes_object_general(m, now, slot, mutate)
+    if type(p0) is not dict:
+        p0 = _EMPTY
+    if type(p1) is not dict:
+        p1 = _EMPTY
+    if type(p2) is not dict:
+        p2 = _EMPTY
+    payload = {}
+    # row 0: name
+    v = p0.get('name', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['name'] = v
+    # row 1: first_name
+    v = p0.get('firstname', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p0.get('first_name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('firstName', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('firstname', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = p2.get('first_name', UNDEF)
+                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                        v = p2.get('firstName', UNDEF)
+                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['first_name'] = v
+    # row 2: last_name
+    v = p0.get('lastname', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p0.get('last_name', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('lastName', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('lastname', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = p2.get('last_name', UNDEF)
+                    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                        v = p2.get('lastName', UNDEF)
+                        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['last_name'] = v
+    # row 3: email
+    v = p0.get('email', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('email', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['email'] = v
+    # row 4: age
+    v = p0.get('age', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('age', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['age'] = v
+    # row 5: gender
+    v = p0.get('gender', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('gender', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['gender'] = v
+    # row 6: mobile
+    v = p0.get('mobile', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('mobile', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['mobile'] = v
+    # row 7: source
+    v = p0.get('source', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('source', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is not str:
+            v = to_string(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['source'] = v
+    # row 8: created_time
+    v = p0.get('createdAt', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('createdAt', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['created_time'] = v
+    # row 9: last_seen
+    v = p0.get('last_seen', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('last_seen', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('lastSeen', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('lastSeen', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['last_seen'] = v
+    # row 10: transactions
+    v = p0.get('transactions', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('transactions', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['transactions'] = v
+    # row 11: revenue
+    v = p0.get('revenue', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('revenue', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        v = to_number(v)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['revenue'] = v
+    # row 12: moe_unsubscribe
+    v = p0.get('moe_unsubscribe', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('moe_unsubscribe', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = p0.get('moeUnsubscribe', UNDEF)
+            if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                v = p2.get('moeUnsubscribe', UNDEF)
+                if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+                    v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['moe_unsubscribe'] = v
+    # row 13: *
+    v = m.get('traits', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p1.get('traits', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if isinstance(v, dict):
+            if mutate:
+                for key in identify_attributes_object_excl2:
+                    v.pop(key, None)
+            else:
+                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset3}
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload[slot] = v
+    return payload
+
+
+def build_identify_attributes_object_general(m, now, slot, mutate):
     if type(m) is not dict:
         return construct(m, identify_attributes_object_ROWS, now, slot, mutate)
     p0 = m.get('traits', _MISS)
@@ -620,18 +1052,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path0.get(m)
+        v = identify_attributes_object_path4.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.name' in m:
             v = m['context.traits.name']
         elif type(p2) is dict:
             v = p2.get('name', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path1.get(m) if ('traits.name' in p1) else UNDEF
+            v = identify_attributes_object_path5.get(m) if ('traits.name' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path1.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path5.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path1.get(m)
+            v = identify_attributes_object_path5.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -649,7 +1081,7 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path2.get(m)
+        v = identify_attributes_object_path6.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'traits.first_name' in m:
             v = m['traits.first_name']
@@ -658,7 +1090,7 @@ def build_identify_attributes_object(m, now, slot, mutate):
         elif p0 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_object_path3.get(m)
+            v = identify_attributes_object_path7.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.firstName' in m:
                 v = m['traits.firstName']
@@ -667,40 +1099,40 @@ def build_identify_attributes_object(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_object_path4.get(m)
+                v = identify_attributes_object_path8.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.firstname' in m:
                     v = m['context.traits.firstname']
                 elif type(p2) is dict:
                     v = p2.get('firstname', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_object_path5.get(m) if ('traits.firstname' in p1) else UNDEF
+                    v = identify_attributes_object_path9.get(m) if ('traits.firstname' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_object_path5.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_object_path9.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_object_path5.get(m)
+                    v = identify_attributes_object_path9.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     if 'context.traits.first_name' in m:
                         v = m['context.traits.first_name']
                     elif type(p2) is dict:
                         v = p2.get('first_name', UNDEF)
                     elif p2 is _MISS:
-                        v = identify_attributes_object_path6.get(m) if ('traits.first_name' in p1) else UNDEF
+                        v = identify_attributes_object_path10.get(m) if ('traits.first_name' in p1) else UNDEF
                     elif p1 is _MISS:
-                        v = identify_attributes_object_path6.get(m) if ('context.traits' in m) else UNDEF
+                        v = identify_attributes_object_path10.get(m) if ('context.traits' in m) else UNDEF
                     else:
-                        v = identify_attributes_object_path6.get(m)
+                        v = identify_attributes_object_path10.get(m)
                     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                         if 'context.traits.firstName' in m:
                             v = m['context.traits.firstName']
                         elif type(p2) is dict:
                             v = p2.get('firstName', UNDEF)
                         elif p2 is _MISS:
-                            v = identify_attributes_object_path7.get(m) if ('traits.firstName' in p1) else UNDEF
+                            v = identify_attributes_object_path11.get(m) if ('traits.firstName' in p1) else UNDEF
                         elif p1 is _MISS:
-                            v = identify_attributes_object_path7.get(m) if ('context.traits' in m) else UNDEF
+                            v = identify_attributes_object_path11.get(m) if ('context.traits' in m) else UNDEF
                         else:
-                            v = identify_attributes_object_path7.get(m)
+                            v = identify_attributes_object_path11.get(m)
                         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                             v = None
     if v is not None:
@@ -718,7 +1150,7 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path8.get(m)
+        v = identify_attributes_object_path12.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'traits.last_name' in m:
             v = m['traits.last_name']
@@ -727,7 +1159,7 @@ def build_identify_attributes_object(m, now, slot, mutate):
         elif p0 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_object_path9.get(m)
+            v = identify_attributes_object_path13.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.lastName' in m:
                 v = m['traits.lastName']
@@ -736,40 +1168,40 @@ def build_identify_attributes_object(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_object_path10.get(m)
+                v = identify_attributes_object_path14.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.lastname' in m:
                     v = m['context.traits.lastname']
                 elif type(p2) is dict:
                     v = p2.get('lastname', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_object_path11.get(m) if ('traits.lastname' in p1) else UNDEF
+                    v = identify_attributes_object_path15.get(m) if ('traits.lastname' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_object_path11.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_object_path15.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_object_path11.get(m)
+                    v = identify_attributes_object_path15.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     if 'context.traits.last_name' in m:
                         v = m['context.traits.last_name']
                     elif type(p2) is dict:
                         v = p2.get('last_name', UNDEF)
                     elif p2 is _MISS:
-                        v = identify_attributes_object_path12.get(m) if ('traits.last_name' in p1) else UNDEF
+                        v = identify_attributes_object_path16.get(m) if ('traits.last_name' in p1) else UNDEF
                     elif p1 is _MISS:
-                        v = identify_attributes_object_path12.get(m) if ('context.traits' in m) else UNDEF
+                        v = identify_attributes_object_path16.get(m) if ('context.traits' in m) else UNDEF
                     else:
-                        v = identify_attributes_object_path12.get(m)
+                        v = identify_attributes_object_path16.get(m)
                     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                         if 'context.traits.lastName' in m:
                             v = m['context.traits.lastName']
                         elif type(p2) is dict:
                             v = p2.get('lastName', UNDEF)
                         elif p2 is _MISS:
-                            v = identify_attributes_object_path13.get(m) if ('traits.lastName' in p1) else UNDEF
+                            v = identify_attributes_object_path17.get(m) if ('traits.lastName' in p1) else UNDEF
                         elif p1 is _MISS:
-                            v = identify_attributes_object_path13.get(m) if ('context.traits' in m) else UNDEF
+                            v = identify_attributes_object_path17.get(m) if ('context.traits' in m) else UNDEF
                         else:
-                            v = identify_attributes_object_path13.get(m)
+                            v = identify_attributes_object_path17.get(m)
                         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                             v = None
     if v is not None:
@@ -787,18 +1219,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path14.get(m)
+        v = identify_attributes_object_path18.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.email' in m:
             v = m['context.traits.email']
         elif type(p2) is dict:
             v = p2.get('email', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path15.get(m) if ('traits.email' in p1) else UNDEF
+            v = identify_attributes_object_path19.get(m) if ('traits.email' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path15.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path19.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path15.get(m)
+            v = identify_attributes_object_path19.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -816,18 +1248,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path16.get(m)
+        v = identify_attributes_object_path20.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.age' in m:
             v = m['context.traits.age']
         elif type(p2) is dict:
             v = p2.get('age', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path17.get(m) if ('traits.age' in p1) else UNDEF
+            v = identify_attributes_object_path21.get(m) if ('traits.age' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path17.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path21.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path17.get(m)
+            v = identify_attributes_object_path21.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -844,18 +1276,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path18.get(m)
+        v = identify_attributes_object_path22.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.gender' in m:
             v = m['context.traits.gender']
         elif type(p2) is dict:
             v = p2.get('gender', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path19.get(m) if ('traits.gender' in p1) else UNDEF
+            v = identify_attributes_object_path23.get(m) if ('traits.gender' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path19.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path23.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path19.get(m)
+            v = identify_attributes_object_path23.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -873,18 +1305,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path20.get(m)
+        v = identify_attributes_object_path24.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.mobile' in m:
             v = m['context.traits.mobile']
         elif type(p2) is dict:
             v = p2.get('mobile', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path21.get(m) if ('traits.mobile' in p1) else UNDEF
+            v = identify_attributes_object_path25.get(m) if ('traits.mobile' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path21.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path25.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path21.get(m)
+            v = identify_attributes_object_path25.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -902,18 +1334,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path22.get(m)
+        v = identify_attributes_object_path26.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.source' in m:
             v = m['context.traits.source']
         elif type(p2) is dict:
             v = p2.get('source', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path23.get(m) if ('traits.source' in p1) else UNDEF
+            v = identify_attributes_object_path27.get(m) if ('traits.source' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path23.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path27.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path23.get(m)
+            v = identify_attributes_object_path27.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -931,18 +1363,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path24.get(m)
+        v = identify_attributes_object_path28.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.createdAt' in m:
             v = m['context.traits.createdAt']
         elif type(p2) is dict:
             v = p2.get('createdAt', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path25.get(m) if ('traits.createdAt' in p1) else UNDEF
+            v = identify_attributes_object_path29.get(m) if ('traits.createdAt' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path25.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path29.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path25.get(m)
+            v = identify_attributes_object_path29.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -957,18 +1389,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path26.get(m)
+        v = identify_attributes_object_path30.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.last_seen' in m:
             v = m['context.traits.last_seen']
         elif type(p2) is dict:
             v = p2.get('last_seen', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path27.get(m) if ('traits.last_seen' in p1) else UNDEF
+            v = identify_attributes_object_path31.get(m) if ('traits.last_seen' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path27.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path31.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path27.get(m)
+            v = identify_attributes_object_path31.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.lastSeen' in m:
                 v = m['traits.lastSeen']
@@ -977,18 +1409,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_object_path28.get(m)
+                v = identify_attributes_object_path32.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.lastSeen' in m:
                     v = m['context.traits.lastSeen']
                 elif type(p2) is dict:
                     v = p2.get('lastSeen', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_object_path29.get(m) if ('traits.lastSeen' in p1) else UNDEF
+                    v = identify_attributes_object_path33.get(m) if ('traits.lastSeen' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_object_path29.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_object_path33.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_object_path29.get(m)
+                    v = identify_attributes_object_path33.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     v = None
     if v is not None:
@@ -1003,18 +1435,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path30.get(m)
+        v = identify_attributes_object_path34.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.transactions' in m:
             v = m['context.traits.transactions']
         elif type(p2) is dict:
             v = p2.get('transactions', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path31.get(m) if ('traits.transactions' in p1) else UNDEF
+            v = identify_attributes_object_path35.get(m) if ('traits.transactions' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path31.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path35.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path31.get(m)
+            v = identify_attributes_object_path35.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -1031,18 +1463,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path32.get(m)
+        v = identify_attributes_object_path36.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.revenue' in m:
             v = m['context.traits.revenue']
         elif type(p2) is dict:
             v = p2.get('revenue', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path33.get(m) if ('traits.revenue' in p1) else UNDEF
+            v = identify_attributes_object_path37.get(m) if ('traits.revenue' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path33.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path37.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path33.get(m)
+            v = identify_attributes_object_path37.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -1059,18 +1491,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
     elif p0 is _MISS:
         v = UNDEF
     else:
-        v = identify_attributes_object_path34.get(m)
+        v = identify_attributes_object_path38.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'context.traits.moe_unsubscribe' in m:
             v = m['context.traits.moe_unsubscribe']
         elif type(p2) is dict:
             v = p2.get('moe_unsubscribe', UNDEF)
         elif p2 is _MISS:
-            v = identify_attributes_object_path35.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF
+            v = identify_attributes_object_path39.get(m) if ('traits.moe_unsubscribe' in p1) else UNDEF
         elif p1 is _MISS:
-            v = identify_attributes_object_path35.get(m) if ('context.traits' in m) else UNDEF
+            v = identify_attributes_object_path39.get(m) if ('context.traits' in m) else UNDEF
         else:
-            v = identify_attributes_object_path35.get(m)
+            v = identify_attributes_object_path39.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             if 'traits.moeUnsubscribe' in m:
                 v = m['traits.moeUnsubscribe']
@@ -1079,18 +1511,18 @@ def build_identify_attributes_object(m, now, slot, mutate):
             elif p0 is _MISS:
                 v = UNDEF
             else:
-                v = identify_attributes_object_path36.get(m)
+                v = identify_attributes_object_path40.get(m)
             if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                 if 'context.traits.moeUnsubscribe' in m:
                     v = m['context.traits.moeUnsubscribe']
                 elif type(p2) is dict:
                     v = p2.get('moeUnsubscribe', UNDEF)
                 elif p2 is _MISS:
-                    v = identify_attributes_object_path37.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF
+                    v = identify_attributes_object_path41.get(m) if ('traits.moeUnsubscribe' in p1) else UNDEF
                 elif p1 is _MISS:
-                    v = identify_attributes_object_path37.get(m) if ('context.traits' in m) else UNDEF
+                    v = identify_attributes_object_path41.get(m) if ('context.traits' in m) else UNDEF
                 else:
-                    v = identify_attributes_object_path37.get(m)
+                    v = identify_attributes_object_path41.get(m)
                 if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
                     v = None
     if v is not None:
@@ -1107,16 +1539,16 @@ def build_identify_attributes_object(m, now, slot, mutate):
         elif p1 is _MISS:
             v = UNDEF
         else:
-            v = identify_attributes_object_path38.get(m)
+            v = identify_attributes_object_path42.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
         if isinstance(v, dict):
             if mutate:
-                for key in identify_attributes_object_excl39:
+                for key in identify_attributes_object_excl43:
                     v.pop(key, None)
             else:
-                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset40}
+                v = {k: x for k, x in v.items() if k not in identify_attributes_object_exset44}
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1210,6 +1642,97 @@ def build_device_attributes(m, now, slot, mutate):
     p2 = m.get('properties', _MISS)
     p3 = p0.get('app', _MISS) if type(p0) is dict else _ODD
     p4 = p0.get('os', _MISS) if type(p0) is dict else _ODD
+    if not (not mutate and device_attributes_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS and device_attributes_join1.isdisjoint(p0) or p1 is _ODD and p0 is _MISS) and (type(p2) is dict or p2 is _MISS) and (type(p3) is dict or p3 is _MISS and device_attributes_join2.isdisjoint(p0) or p3 is _ODD and p0 is _MISS) and (type(p4) is dict or p4 is _MISS and device_attributes_join3.isdisjoint(p0) or p4 is _ODD and p0 is _MISS)):
+        return build_device_attributes_general(m, now, slot, mutate)
+    if type(p0) is not dict:
+        p0 = _EMPTY
+    if type(p1) is not dict:
+        p1 = _EMPTY
+    if type(p2) is not dict:
+        p2 = _EMPTY
+    if type(p3) is not dict:
+        p3 = _EMPTY
+    if type(p4) is not dict:
+        p4 = _EMPTY
+    payload = {}
+    # row 0: platform
+    v = p1.get('type', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = m.get('channel', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['platform'] = v
+    else:
+        raise MappingError('Missing required value from ["context.device.type","channel"]')
+    # row 1: push_id
+    v = p1.get('token', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['push_id'] = v
+    else:
+        raise MappingError('Missing required value from "context.device.token"')
+    # row 2: model
+    v = p1.get('model', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['model'] = v
+    # row 3: push_preference
+    v = p2.get('push_preference', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('pushPreference', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['push_preference'] = v
+    # row 4: app_version
+    v = p3.get('version', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['app_version'] = v
+    # row 5: os_version
+    v = p4.get('version', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['os_version'] = v
+    # row 6: active
+    v = p2.get('active', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['active'] = v
+    # row 7: *
+    v = m.get('properties', UNDEF)
+    if v is not None and v is not UNDEF:
+        if isinstance(v, dict):
+            if mutate:
+                for key in device_attributes_excl4:
+                    v.pop(key, None)
+            else:
+                v = {k: x for k, x in v.items() if k not in device_attributes_exset5}
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload[slot] = v
+    return payload
+
+
+def build_device_attributes_general(m, now, slot, mutate):
+    if type(m) is not dict:
+        return construct(m, device_attributes_ROWS, now, slot, mutate)
+    p0 = m.get('context', _MISS)
+    p1 = p0.get('device', _MISS) if type(p0) is dict else _ODD
+    p2 = m.get('properties', _MISS)
+    p3 = p0.get('app', _MISS) if type(p0) is dict else _ODD
+    p4 = p0.get('os', _MISS) if type(p0) is dict else _ODD
     payload = {}
     # row 0: platform
     if 'context.device.type' in m:
@@ -1217,11 +1740,11 @@ def build_device_attributes(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('type', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_path0.get(m) if ('device.type' in p0) else UNDEF
+        v = device_attributes_path6.get(m) if ('device.type' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_path0.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_path6.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_path0.get(m)
+        v = device_attributes_path6.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         v = m.get('channel', UNDEF)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
@@ -1238,11 +1761,11 @@ def build_device_attributes(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('token', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_path1.get(m) if ('device.token' in p0) else UNDEF
+        v = device_attributes_path7.get(m) if ('device.token' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_path1.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_path7.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_path1.get(m)
+        v = device_attributes_path7.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1255,11 +1778,11 @@ def build_device_attributes(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('model', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_path2.get(m) if ('device.model' in p0) else UNDEF
+        v = device_attributes_path8.get(m) if ('device.model' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_path2.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_path8.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_path2.get(m)
+        v = device_attributes_path8.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1272,7 +1795,7 @@ def build_device_attributes(m, now, slot, mutate):
     elif p2 is _MISS:
         v = UNDEF
     else:
-        v = device_attributes_path3.get(m)
+        v = device_attributes_path9.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'properties.pushPreference' in m:
             v = m['properties.pushPreference']
@@ -1281,7 +1804,7 @@ def build_device_attributes(m, now, slot, mutate):
         elif p2 is _MISS:
             v = UNDEF
         else:
-            v = device_attributes_path4.get(m)
+            v = device_attributes_path10.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -1294,11 +1817,11 @@ def build_device_attributes(m, now, slot, mutate):
     elif type(p3) is dict:
         v = p3.get('version', UNDEF)
     elif p3 is _MISS:
-        v = device_attributes_path5.get(m) if ('app.version' in p0) else UNDEF
+        v = device_attributes_path11.get(m) if ('app.version' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_path5.get(m) if ('context.app' in m) else UNDEF
+        v = device_attributes_path11.get(m) if ('context.app' in m) else UNDEF
     else:
-        v = device_attributes_path5.get(m)
+        v = device_attributes_path11.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1309,11 +1832,11 @@ def build_device_attributes(m, now, slot, mutate):
     elif type(p4) is dict:
         v = p4.get('version', UNDEF)
     elif p4 is _MISS:
-        v = device_attributes_path6.get(m) if ('os.version' in p0) else UNDEF
+        v = device_attributes_path12.get(m) if ('os.version' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_path6.get(m) if ('context.os' in m) else UNDEF
+        v = device_attributes_path12.get(m) if ('context.os' in m) else UNDEF
     else:
-        v = device_attributes_path6.get(m)
+        v = device_attributes_path12.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1326,7 +1849,7 @@ def build_device_attributes(m, now, slot, mutate):
     elif p2 is _MISS:
         v = UNDEF
     else:
-        v = device_attributes_path7.get(m)
+        v = device_attributes_path13.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1336,10 +1859,10 @@ def build_device_attributes(m, now, slot, mutate):
     if v is not None and v is not UNDEF:
         if isinstance(v, dict):
             if mutate:
-                for key in device_attributes_excl8:
+                for key in device_attributes_excl14:
                     v.pop(key, None)
             else:
-                v = {k: x for k, x in v.items() if k not in device_attributes_exset9}
+                v = {k: x for k, x in v.items() if k not in device_attributes_exset15}
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1355,6 +1878,97 @@ def build_device_attributes_object(m, now, slot, mutate):
     p2 = m.get('properties', _MISS)
     p3 = p0.get('app', _MISS) if type(p0) is dict else _ODD
     p4 = p0.get('os', _MISS) if type(p0) is dict else _ODD
+    if not (not mutate and device_attributes_object_lit0.isdisjoint(m) and (type(p0) is dict or p0 is _MISS) and (type(p1) is dict or p1 is _MISS and device_attributes_object_join1.isdisjoint(p0) or p1 is _ODD and p0 is _MISS) and (type(p2) is dict or p2 is _MISS) and (type(p3) is dict or p3 is _MISS and device_attributes_object_join2.isdisjoint(p0) or p3 is _ODD and p0 is _MISS) and (type(p4) is dict or p4 is _MISS and device_attributes_object_join3.isdisjoint(p0) or p4 is _ODD and p0 is _MISS)):
+        return build_device_attributes_object_general(m, now, slot, mutate)
+    if type(p0) is not dict:
+        p0 = _EMPTY
+    if type(p1) is not dict:
+        p1 = _EMPTY
+    if type(p2) is not dict:
+        p2 = _EMPTY
+    if type(p3) is not dict:
+        p3 = _EMPTY
+    if type(p4) is not dict:
+        p4 = _EMPTY
+    payload = {}
+    # row 0: platform
+    v = p1.get('type', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = m.get('channel', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['platform'] = v
+    else:
+        raise MappingError('Missing required value from ["context.device.type","channel"]')
+    # row 1: push_id
+    v = p1.get('token', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['push_id'] = v
+    else:
+        raise MappingError('Missing required value from "context.device.token"')
+    # row 2: model
+    v = p1.get('model', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['model'] = v
+    # row 3: push_preference
+    v = p2.get('push_preference', UNDEF)
+    if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+        v = p2.get('pushPreference', UNDEF)
+        if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
+            v = None
+    if v is not None:
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['push_preference'] = v
+    # row 4: app_version
+    v = p3.get('version', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['app_version'] = v
+    # row 5: os_version
+    v = p4.get('version', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['os_version'] = v
+    # row 6: active
+    v = p2.get('active', UNDEF)
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload['active'] = v
+    # row 7: *
+    v = m.get('properties', UNDEF)
+    if v is not None and v is not UNDEF:
+        if isinstance(v, dict):
+            if mutate:
+                for key in device_attributes_object_excl4:
+                    v.pop(key, None)
+            else:
+                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset5}
+    if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
+        if type(v) is float:
+            v = finite_or_null(v)
+        payload[slot] = v
+    return payload
+
+
+def build_device_attributes_object_general(m, now, slot, mutate):
+    if type(m) is not dict:
+        return construct(m, device_attributes_object_ROWS, now, slot, mutate)
+    p0 = m.get('context', _MISS)
+    p1 = p0.get('device', _MISS) if type(p0) is dict else _ODD
+    p2 = m.get('properties', _MISS)
+    p3 = p0.get('app', _MISS) if type(p0) is dict else _ODD
+    p4 = p0.get('os', _MISS) if type(p0) is dict else _ODD
     payload = {}
     # row 0: platform
     if 'context.device.type' in m:
@@ -1362,11 +1976,11 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('type', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_object_path0.get(m) if ('device.type' in p0) else UNDEF
+        v = device_attributes_object_path6.get(m) if ('device.type' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_object_path0.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_object_path6.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_object_path0.get(m)
+        v = device_attributes_object_path6.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         v = m.get('channel', UNDEF)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
@@ -1383,11 +1997,11 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('token', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_object_path1.get(m) if ('device.token' in p0) else UNDEF
+        v = device_attributes_object_path7.get(m) if ('device.token' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_object_path1.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_object_path7.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_object_path1.get(m)
+        v = device_attributes_object_path7.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1400,11 +2014,11 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif type(p1) is dict:
         v = p1.get('model', UNDEF)
     elif p1 is _MISS:
-        v = device_attributes_object_path2.get(m) if ('device.model' in p0) else UNDEF
+        v = device_attributes_object_path8.get(m) if ('device.model' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_object_path2.get(m) if ('context.device' in m) else UNDEF
+        v = device_attributes_object_path8.get(m) if ('context.device' in m) else UNDEF
     else:
-        v = device_attributes_object_path2.get(m)
+        v = device_attributes_object_path8.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1417,7 +2031,7 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif p2 is _MISS:
         v = UNDEF
     else:
-        v = device_attributes_object_path3.get(m)
+        v = device_attributes_object_path9.get(m)
     if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
         if 'properties.pushPreference' in m:
             v = m['properties.pushPreference']
@@ -1426,7 +2040,7 @@ def build_device_attributes_object(m, now, slot, mutate):
         elif p2 is _MISS:
             v = UNDEF
         else:
-            v = device_attributes_object_path4.get(m)
+            v = device_attributes_object_path10.get(m)
         if v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v):
             v = None
     if v is not None:
@@ -1439,11 +2053,11 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif type(p3) is dict:
         v = p3.get('version', UNDEF)
     elif p3 is _MISS:
-        v = device_attributes_object_path5.get(m) if ('app.version' in p0) else UNDEF
+        v = device_attributes_object_path11.get(m) if ('app.version' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_object_path5.get(m) if ('context.app' in m) else UNDEF
+        v = device_attributes_object_path11.get(m) if ('context.app' in m) else UNDEF
     else:
-        v = device_attributes_object_path5.get(m)
+        v = device_attributes_object_path11.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1454,11 +2068,11 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif type(p4) is dict:
         v = p4.get('version', UNDEF)
     elif p4 is _MISS:
-        v = device_attributes_object_path6.get(m) if ('os.version' in p0) else UNDEF
+        v = device_attributes_object_path12.get(m) if ('os.version' in p0) else UNDEF
     elif p0 is _MISS:
-        v = device_attributes_object_path6.get(m) if ('context.os' in m) else UNDEF
+        v = device_attributes_object_path12.get(m) if ('context.os' in m) else UNDEF
     else:
-        v = device_attributes_object_path6.get(m)
+        v = device_attributes_object_path12.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1471,7 +2085,7 @@ def build_device_attributes_object(m, now, slot, mutate):
     elif p2 is _MISS:
         v = UNDEF
     else:
-        v = device_attributes_object_path7.get(m)
+        v = device_attributes_object_path13.get(m)
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)
@@ -1481,10 +2095,10 @@ def build_device_attributes_object(m, now, slot, mutate):
     if v is not None and v is not UNDEF:
         if isinstance(v, dict):
             if mutate:
-                for key in device_attributes_object_excl8:
+                for key in device_attributes_object_excl14:
                     v.pop(key, None)
             else:
-                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset9}
+                v = {k: x for k, x in v.items() if k not in device_attributes_object_exset15}
     if not (v is UNDEF or v is None or (type(v) is str and not v) or (type(v) is float and v != v)):
         if type(v) is float:
             v = finite_or_null(v)

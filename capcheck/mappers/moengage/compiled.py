@@ -333,6 +333,7 @@ class _Emitter:
                 segments = source.segments
                 for i in range(1, len(segments)):
                     self.prefixes.setdefault(segments[:i], f"p{len(self.prefixes)}")
+        self.lean = False  # emitting the lean body (see source())
 
     @property
     def function(self) -> str:
@@ -368,9 +369,12 @@ class _Emitter:
         if len(segments) == 1:
             self.emit(depth, f"v = m.get({segments[0]!r}, UNDEF)")
             return
-        slow = f"{self.const(source, 'path')}.get(m)"
         k = len(segments) - 1
         parent = self.prefixes[segments[:k]]
+        if self.lean:  # no literal dotted keys on the way, every parent a dict ({} if none)
+            self.emit(depth, f"v = {parent}.get({segments[k]!r}, UNDEF)")
+            return
+        slow = f"{self.const(source, 'path')}.get(m)"
         self.emit(depth, f"if {source.text!r} in m:")
         self.emit(depth + 1, f"v = m[{source.text!r}]")
         self.emit(depth, f"elif type({parent}) is dict:")
@@ -443,12 +447,72 @@ class _Emitter:
         if row.required:
             self.emit(1, "else:")
             self.emit(2, f"raise MappingError({row.missing_message!r})")
-        if row.exclude and index < len(self.rows) - 1:
+        if row.exclude and index < len(self.rows) - 1 and not self.lean:
             self.emit(1, "if mutate:")  # later rows see the deleted keys
             self.prefix_code(2)
 
+    def dotted(self) -> list[SourcePath]:
+        return [src for row in self.rows for src in row.sources if len(src.segments) > 1]
+
+    def lean_condition(self) -> str:
+        """When the lean body gives the general body's answer: no mutation, no key of the
+        event is a dotted source path or a joined retry of one (get-value's literal
+        keys), and every prefix is a plain object, or missing from a plain object that
+        holds none of the joined keys get-value would retry there, or below a missing
+        one."""
+        literal: set[str] = set()
+        joins: dict[tuple[str, ...], set[str]] = {}
+        for source in self.dotted():
+            segments = source.segments
+            literal.add(source.text)
+            for j in range(len(segments) - 1, 0, -1):
+                joined = {".".join(segments[j - 1 : end])
+                          for end in range(j + 1, len(segments) + 1)}
+                (literal if j == 1 else joins.setdefault(segments[:j], set())).update(joined)
+        tests = ["not mutate", f"{self.const(frozenset(literal), 'lit')}.isdisjoint(m)"]
+
+        def missing(prefix: tuple[str, ...]) -> str:
+            var = self.prefixes[prefix]
+            if len(prefix) == 1:
+                return f"{var} is _MISS"
+            return f"({var} is _MISS or {var} is _ODD and {missing(prefix[:-1])})"
+
+        for prefix, var in self.prefixes.items():
+            if len(prefix) == 1:
+                tests.append(f"(type({var}) is dict or {var} is _MISS)")
+                continue
+            parent = self.prefixes[prefix[:-1]]
+            miss = f"{var} is _MISS"
+            if joins.get(prefix):
+                miss += f" and {self.const(frozenset(joins[prefix]), 'join')}.isdisjoint({parent})"
+            tests.append(f"(type({var}) is dict or {miss} or {var} is _ODD and "
+                         f"{missing(prefix[:-1])})")
+        return " and ".join(tests)
+
     def source(self) -> str:
-        self.emit(0, f"def {self.function}(m, now, slot, mutate):")
+        # Tables with many dotted sources get a lean body first: one test of the event
+        # (lean_condition) instead of the literal-key and type tests of every lookup.
+        lean = len(self.dotted()) >= LEAN_FROM
+        general = f"{self.function}_general" if lean else self.function
+        if lean:
+            self.emit(0, f"def {self.function}(m, now, slot, mutate):")
+            self.emit(1, "if type(m) is not dict:")
+            self.emit(2, f"return construct(m, {self.stem}ROWS, now, slot, mutate)")
+            self.prefix_code(1)
+            self.emit(1, f"if not ({self.lean_condition()}):")
+            self.emit(2, f"return {general}(m, now, slot, mutate)")
+            for var in self.prefixes.values():
+                self.emit(1, f"if type({var}) is not dict:")
+                self.emit(2, f"{var} = _EMPTY")
+            self.emit(1, "payload = {}")
+            self.lean = True
+            for index, row in enumerate(self.rows):
+                self.row(index, row)
+            self.lean = False
+            self.emit(1, "return payload")
+            self.emit(0, "")
+            self.emit(0, "")
+        self.emit(0, f"def {general}(m, now, slot, mutate):")
         self.emit(1, "if type(m) is not dict:")
         self.emit(2, f"return construct(m, {self.stem}ROWS, now, slot, mutate)")
         self.prefix_code(1)
@@ -459,8 +523,12 @@ class _Emitter:
         return "\n".join(self.lines) + "\n"
 
 
+LEAN_FROM = 8  # dotted sources from which a table gets a lean body (see _Emitter.source)
+_EMPTY: dict[str, Any] = {}  # the lean body's stand-in for a missing object (only read)
+
 # What every compiled table reads (its constants come on top, see _Emitter.namespace).
 RUNTIME: dict[str, Any] = {
+    "_EMPTY": _EMPTY,
     "UNDEF": UNDEF,
     "_MISS": _MISS,
     "_ODD": _ODD,
