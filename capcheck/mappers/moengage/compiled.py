@@ -134,8 +134,10 @@ def flatten_reference(data: Any) -> dict[str, Any]:
 # ":", which may be an array index) goes to the general walk at the same point, which
 # writes the same keys in the same order.
 _LEAVES = frozenset({str, int, float, bool, type(None)})
-# Keys seen to sort from ":" (a set test per object instead of min() over its keys).
+# Keys seen to sort from ":" (a set test per object instead of min() over its keys),
+# and keys seen not to be array indexes (the same for needs_reorder()).
 _PLAIN_KEYS: set[str] = set()
+_INDEX_FREE: set[str] = {""}
 
 
 def _new_plain(obj: dict[Any, Any]) -> bool | None:
@@ -203,9 +205,14 @@ def _flat_root(result: dict[str, Any], cur: dict[str, Any]) -> bool:
     object under the key "" there (the catch-all slot of a flattened table). Returns
     whether the result's order still needs the final check (only where the general walk
     took over: here no bare key is an array index)."""
-    if js.needs_reorder(cur):
-        _walk(result, cur, "")
-        return True
+    if not cur.keys() <= _INDEX_FREE:
+        if js.needs_reorder(cur):
+            _walk(result, cur, "")
+            return True
+        if len(_INDEX_FREE) > 8192:
+            _INDEX_FREE.clear()
+            _INDEX_FREE.add("")
+        _INDEX_FREE.update(cur)
     check = False
     for key, value in cur.items():
         kind = type(value)
