@@ -462,11 +462,11 @@ class _Emitter:
         return [src for row in self.rows for src in row.sources if len(src.segments) > 1]
 
     def lean_condition(self) -> str:
-        """When the lean body gives the general body's answer: no mutation, no key of the
-        event is a dotted source path or a joined retry of one (get-value's literal
-        keys), and every prefix is a plain object, or missing from a plain object that
-        holds none of the joined keys get-value would retry there, or below a missing
-        one."""
+        """When the lean body gives the general body's answer: no key of the event is a
+        dotted source path or a joined retry of one (get-value's literal keys), every
+        prefix is a plain object, or missing from a plain object that holds none of the
+        joined keys get-value would retry there, or below a missing one; and no
+        mutation, unless only the last row deletes keys (no row reads after it)."""
         literal: set[str] = set()
         joins: dict[tuple[str, ...], set[str]] = {}
         for source in self.dotted():
@@ -476,7 +476,9 @@ class _Emitter:
                 joined = {".".join(segments[j - 1 : end])
                           for end in range(j + 1, len(segments) + 1)}
                 (literal if j == 1 else joins.setdefault(segments[:j], set())).update(joined)
-        tests = ["not mutate", f"{self.const(frozenset(literal), 'lit')}.isdisjoint(m)"]
+        tests = [f"{self.const(frozenset(literal), 'lit')}.isdisjoint(m)"]
+        if any(row.exclude for row in self.rows[:-1]):  # later rows would see deletions
+            tests.insert(0, "not mutate")
 
         def missing(prefix: tuple[str, ...]) -> str:
             var = self.prefixes[prefix]
