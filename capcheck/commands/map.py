@@ -39,7 +39,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -250,6 +249,8 @@ class Sink:
         if path is None:
             self.stream: IO[bytes] = sys.stdout.buffer
             return
+        import tempfile  # only for -o (about 6 ms of imports)
+
         folder = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise UsageProblem(f"-o {path}: is a folder, not a file")
@@ -440,7 +441,7 @@ def _run_rows(
 
 
 def run(args: argparse.Namespace) -> int:
-    from capcheck.mappers.moengage.rows import RowsError
+    from capcheck.mappers.moengage.errors import RowsError
     from capcheck.mappers.moengage.stream import Counts
 
     counts = Counts()

@@ -1,4 +1,4 @@
-"""The one exception the mapper raises."""
+"""The exceptions of the mapper: MappingError (one event), RowsError (a rows run)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,7 @@ class MappingError(Exception):
 
     def __repr__(self) -> str:
         return f"MappingError({self.message!r}, status_code={self.status_code})"
+
+
+class RowsError(Exception):
+    """A problem with the column mapping or the rows file as a whole (usage error)."""

@@ -191,6 +191,9 @@ def string_to_number(text: str) -> int | float:
     return math.nan
 
 
+_NUMBERS: dict[str, int | float] = {}
+
+
 def to_number(value: Any) -> int | float:
     """Number(value)."""
     t = type(value)
@@ -203,7 +206,15 @@ def to_number(value: Any) -> int | float:
     if t is bool:
         return 1 if value else 0
     if t is str:
-        return string_to_number(value)
+        # The answer depends only on the text: short texts are cached ("36", "1.5").
+        hit = _NUMBERS.get(value)
+        if hit is None:
+            hit = string_to_number(value)
+            if len(value) <= 32:
+                if len(_NUMBERS) >= 4096:
+                    _NUMBERS.clear()
+                _NUMBERS[value] = hit
+        return hit
     if value is None:
         return 0
     if value is UNDEF or isinstance(value, dict):

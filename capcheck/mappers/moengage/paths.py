@@ -8,8 +8,7 @@ array. Writing follows lodash ``set`` for the simple "a[0].b" targets the tables
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from capcheck.mappers.moengage.jsvalues import UNDEF
 
@@ -140,8 +139,7 @@ def set_target(payload: dict[str, Any], target: tuple[str | int, ...], value: An
         node = child
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     target: tuple[str | int, ...]
     key: str | None  # the target when it is one plain key
     catch_all: bool

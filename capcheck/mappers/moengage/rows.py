@@ -29,14 +29,11 @@ from typing import Any
 import yaml
 
 from capcheck.mappers.moengage import jsvalues as js
+from capcheck.mappers.moengage.errors import RowsError
 
 TYPES = ("int", "float", "bool", "string", "json")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
-
-
-class RowsError(Exception):
-    """A problem with the column mapping or the rows file as a whole (usage error)."""
 
 
 class RowValueError(ValueError):

@@ -150,12 +150,13 @@ class EventMapper:
     as the service writes them (``userId`` a string); :meth:`parts` the same requests up
     to their response objects (see ``transform.run_parts``), for the encoder below."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "instant")
 
     def __init__(self, now: datetime | None) -> None:
         from capcheck.mappers.moengage.transform import resolve_now, run_parts
 
         instant = resolve_now(now)
+        self.instant = instant
 
         def parts(message: Any, config: Any) -> list[Any]:
             return run_parts(message, config, instant)
@@ -311,7 +312,9 @@ class EventDecoder:
         decoder = js_decoder()
         self._decode = decoder.decode
         self._decode_object = _line_decoder(decoder)
-        self._fast = _orjson.loads if _orjson is not None else None
+        self._fast: Callable[[bytes], Any] | None = (
+            _orjson.loads if _orjson is not None else None
+        )
 
     def output(
         self, lineno: int, raw: bytes, mapper: Mapper, config: dict[str, Any] | None
@@ -405,18 +408,36 @@ def _prefix(key: Any, path: str, endpoint: str, headers: dict[str, Any]) -> byte
     return prefix
 
 
+_ONE_REQUEST = b'{"line":%d,"statusCode":200,"output":[%s%s%s%s}]}\n'
+
+
 def _requests_bytes(lineno: int, parts: list[Any]) -> bytes | None:
     """The output line of a mapped event, exactly as orjson writes its record (the
     responses of ``transform.response_of`` + ``service_user_id``), without building them;
     None when a part needs the general path: credentials that are not strings (they may
     be numbers the guard must see), or a body orjson refuses or the number guard flags."""
+    if len(parts) == 1:  # the usual event: one request, one formatting
+        request, endpoint, headers, body, user_id, key = parts[0]
+        if key is None:
+            return None
+        try:
+            head = _PREFIXES.get(key) or _prefix(key, request.path, endpoint, headers)
+            data = _orjson_dumps(body, option=_BODY_OPTIONS)
+            if type(user_id) is not str:  # as service_user_id writes it
+                user_id = js.to_string(user_id) if js.truthy(user_id) else ""
+            uid = _orjson_dumps(user_id)
+        except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
+            return None
+        if _js_numbers_differ(data):
+            return None
+        return _ONE_REQUEST % (lineno, head, data, _MIDDLE, uid)
     pieces = [b'{"line":%d,"statusCode":200,"output":[' % lineno]
     append = pieces.append
     for request, endpoint, headers, body, user_id, key in parts:
         if key is None:
             return None
         try:
-            head = _prefix(key, request.path, endpoint, headers)
+            head = _PREFIXES.get(key) or _prefix(key, request.path, endpoint, headers)
             data = _orjson_dumps(body, option=_BODY_OPTIONS)
             if type(user_id) is not str:  # as service_user_id writes it
                 user_id = js.to_string(user_id) if js.truthy(user_id) else ""
@@ -566,27 +587,84 @@ def map_block(
     """A block of whole lines (see :func:`iter_blocks`) -> its JSONL output (one bytes
     object) and its number of lines; ``counts`` is updated.
 
+    The usual line (orjson reads an event, not a ``{message, destination}`` pair, with a
+    Config, that maps or fails with MappingError, and whose output passes the number
+    guard) takes the steps of :meth:`EventDecoder.output` and :func:`_fast_output` inline
+    here; any other line goes through :meth:`EventDecoder.output` (the mapper is a pure
+    function of the event, so a line tried here first gets the same answer there).
+
     The cyclic garbage collector waits until the block is done: mapping builds and drops
     a few hundred dicts and lists per line, none in a cycle (reference counting frees
     them), and the collector's passes over them cost several per cent of the run.
     """
-    output = _decoder().output
+    decoder = _decoder()
+    output = decoder.output
+    loads = decoder._fast
+    parts_of = getattr(mapper, "parts", None)
+    run: Callable[[Any, Any, Any], list[Any]] | None = None
+    instant: Any = None
+    if type(mapper) is EventMapper:  # its parts() without the call in between
+        from capcheck.mappers.moengage.transform import run_parts
+
+        run, instant = run_parts, mapper.instant
+    elif parts_of is not None:
+        def run(message: Any, config: Any, _: Any, parts_of: Any = parts_of) -> list[Any]:
+            return parts_of(message, config)  # type: ignore[no-any-return]
+    inline = loads is not None and run is not None and config is not None
     tally = counts.tally
     out: list[bytes] = []
     append = out.append
     lineno = first_lineno
+    ok = failed = 0
     collecting = gc.isenabled()
     gc.disable()
     try:
         for raw in block.splitlines(keepends=True):
+            if inline and raw[:1] == b"{" and raw.count(b"{") + raw.count(b"[") < _DEEP:
+                try:
+                    event = loads(raw)  # type: ignore[misc]
+                except ValueError:
+                    event = None
+                if type(event) is dict and ("type" in event or "message" not in event):
+                    try:
+                        parts = run(event, config, instant)  # type: ignore[misc]
+                    except MappingError as exc:
+                        data = _error_bytes(lineno, exc)
+                        if data is not None:
+                            failed += 1
+                            append(data)
+                            lineno += 1
+                            continue
+                    except RecursionError:
+                        pass
+                    else:
+                        data = _requests_bytes(lineno, parts)
+                        if data is not None:
+                            ok += 1
+                            append(data)
+                            lineno += 1
+                            continue
             data, record = output(lineno, raw, mapper, config)
             tally(record)
             append(data)
             lineno += 1
     finally:
+        counts.ok += ok
+        counts.failed += failed
         if collecting:
             gc.enable()
     return b"".join(out), lineno - first_lineno
+
+
+def _error_bytes(lineno: int, exc: MappingError) -> bytes | None:
+    """The output line of a line that fails with ``exc``, as :func:`_fast_output` writes
+    it (None: the standard path)."""
+    record = {"line": lineno, "statusCode": exc.status_code, "error": exc.message}
+    try:
+        data = _orjson_dumps(record, option=_FAST_OPTIONS)
+    except TypeError:
+        return None
+    return None if _js_numbers_differ(data) else data
 
 
 _DECODER: EventDecoder | None = None

@@ -1,24 +1,30 @@
-"""Load ``destinations/moengage/mapping.yaml`` once and compile it for the hot path."""
+"""Load ``destinations/moengage/mapping.yaml`` once and compile it for the hot path.
+
+Start-up: ``_generated_tables.py`` (written by ``python -m capcheck.mappers.moengage.table``)
+holds the YAML text it was made from, its parsed data and the code of every table as
+``compiled.compile_rows`` writes it. When the YAML read at run time is that text, its
+data is taken from there, and each table's function too where its code is the code the
+compiler writes now (so an edited compiler never runs stale code): no YAML parser, no
+compiling. Otherwise the YAML is parsed and the tables compiled, as before; the answers
+are the same either way.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+import sys
+from typing import Any, NamedTuple
 
 from capcheck import resources
-from capcheck.mappers.moengage.compiled import Builder, compile_rows
+from capcheck.mappers.moengage.compiled import Builder, compile_rows, source_of
 from capcheck.mappers.moengage.paths import Row, SourcePath, compile_target
 
 CONVERTERS = frozenset({"to_string", "to_number", "flatten", "tz_offset_seconds"})
 CATCH_ALL = "*"
 
 
-@dataclass(frozen=True)
-class Builders:
+class Builders(NamedTuple):
     """Each table of a request compiled to a function (see ``compiled.compile_rows``)."""
 
     base: Builder
@@ -28,8 +34,7 @@ class Builders:
     action_object: Builder | None = None
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     name: str
     path: str
     endpoint: str
@@ -40,11 +45,10 @@ class Request:
     attributes_object: tuple[Row, ...] | None
     action: tuple[Row, ...] | None
     action_object: tuple[Row, ...] | None
-    builders: Builders = field(compare=False, repr=False)
+    builders: Builders
 
 
-@dataclass(frozen=True)
-class Mapping:
+class Mapping(NamedTuple):
     regions: dict[str, str]
     requests: dict[str, Request]
     apple_platforms: frozenset[str]
@@ -94,7 +98,8 @@ def _rows(tables: dict[str, Any], name: str | None) -> tuple[Row, ...] | None:
     return tuple(_row(r, f"{name}[{i}]") for i, r in enumerate(raw))
 
 
-def compile_mapping(data: dict[str, Any]) -> Mapping:
+def compile_mapping(data: dict[str, Any], generated: dict[str, Any] | None = None) -> Mapping:
+    """The mapping of parsed ``mapping.yaml`` data; ``generated``: see ``compile_rows``."""
     tables = data["tables"]
     paths = data["endpoint_paths"]
     # Tables shared through YAML anchors are one list: read and compile each list once.
@@ -108,7 +113,7 @@ def compile_mapping(data: dict[str, Any]) -> Mapping:
         if hit is None:
             rows = _rows(tables, name)
             assert rows is not None
-            hit = compiled[id(raw)] = (rows, compile_rows(rows, name))
+            hit = compiled[id(raw)] = (rows, compile_rows(rows, name, generated))
         return hit
 
     requests: dict[str, Request] = {}
@@ -144,20 +149,101 @@ def compile_mapping(data: dict[str, Any]) -> Mapping:
     )
 
 
+GENERATED = "capcheck.mappers.moengage._generated_tables"
+
+
+def _parse(text: str) -> Any:
+    import yaml
+
+    # libyaml's loader when pyyaml has it (about 10x faster); the same data as the
+    # pure-Python loader, which reads it otherwise.
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
+def _generated(text: str) -> dict[str, Any] | None:
+    """The generated module's namespace when it was made from ``text``, else None."""
+    try:
+        __import__(GENERATED)
+    except ImportError:
+        return None
+    namespace: dict[str, Any] = vars(sys.modules[GENERATED])
+    return namespace if namespace.get("YAML") == text else None
+
+
 @functools.lru_cache(maxsize=1)
 def load() -> Mapping:
     """The compiled mapping (read from disk once per process)."""
     with open(mapping_path(), encoding="utf-8") as fh:
         text = fh.read()
-    # libyaml's loader when pyyaml has it (about 10x faster: start-up of every run and
-    # worker); the same data as the pure-Python loader, which reads it otherwise.
-    loader = getattr(yaml, "CSafeLoader", None)
-    data = None
-    if loader is not None:
-        try:
-            data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError:
-            data = None
-    if data is None:
-        data = yaml.safe_load(text)
-    return compile_mapping(data)
+    generated = _generated(text)
+    if generated is not None:
+        return compile_mapping(_copy(generated["DATA"]), generated)
+    return compile_mapping(_parse(text))
+
+
+def _copy(value: Any) -> Any:
+    """A private copy of plain data (the generated module's stays as it was written)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def generated_source(text: str) -> str:
+    """The text of the generated module for the YAML ``text``."""
+    data = _parse(text)
+    if json.loads(json.dumps(data)) != data:
+        raise ValueError("mapping.yaml holds values that are not plain JSON data")
+    # Every table by name: the data holds no shared lists (YAML anchors), so each name
+    # is compiled on its own (see compile_mapping), under its own name.
+    sources: dict[str, str] = {}
+    for spec in data["requests"].values():
+        for part in ("base", "attributes", "attributes_object", "action", "action_object"):
+            name = spec.get(part)
+            if name is not None and name not in sources:
+                rows = _rows(data["tables"], name)
+                assert rows is not None
+                sources[name] = source_of(rows, name)
+    parts = [
+        '"""Generated by ``python -m capcheck.mappers.moengage.table`` from',
+        "destinations/moengage/mapping.yaml: its text, its data and the code of its tables.",
+        "Do not edit; run the command again after changing the YAML or the compiler (the",
+        'mapper checks both and compiles the tables itself when this file is stale)."""',
+        "# ruff: noqa",
+        "# mypy: ignore-errors",
+        "# fmt: off",
+        "",
+        f"YAML = {text!r}",
+        "",
+        f"DATA = {data!r}",
+        "",
+        "SOURCES = {",
+        *(f"    {name!r}: {code!r}," for name, code in sources.items()),
+        "}",
+        "",
+    ]
+    for code in sources.values():
+        parts += ["", code]
+    return "\n".join(parts)
+
+
+def write_generated() -> str:
+    """Write the generated module next to this one; returns its path."""
+    import pathlib
+
+    with open(mapping_path(), encoding="utf-8") as fh:
+        text = fh.read()
+    path = pathlib.Path(__file__).with_name(GENERATED.rsplit(".", 1)[1] + ".py")
+    path.write_text(generated_source(text), encoding="utf-8")
+    return str(path)
+
+
+if __name__ == "__main__":
+    print(write_generated())

@@ -151,7 +151,14 @@ def request_parts(
     code = mapping.regions.get(region) if isinstance(region, str) else None
     if code is None:
         raise MappingError("The region is not valid")
-    endpoint, headers, key = _endpoint_and_headers(request, code, api_id, api_key)
+    hit = None
+    if type(api_id) is str and type(api_key) is str:  # _endpoint_and_headers' cache, inline
+        key: tuple[str, str, str, str] | None = (request.name, code, api_id, api_key)
+        hit = _HEADER_CACHE.get(key)  # type: ignore[arg-type]
+    if hit is not None:
+        endpoint, headers = hit
+    else:
+        endpoint, headers, key = _endpoint_and_headers(request, code, api_id, api_key)
 
     user_id = message.get("userId", UNDEF)
     if not (user_id if type(user_id) is str else js.truthy(user_id)):
@@ -185,7 +192,9 @@ def request_parts(
             build = builders.action_object if objects else builders.action
             assert build is not None
             action = build(message, now, mapping.slot_flattened, mutate)
-            _apple(mapping, action)
+            platform = action.get("platform")
+            if isinstance(platform, str) and platform.lower() in mapping.apple_platforms:
+                action["platform"] = mapping.apple_platform_name  # _apple, inline
             body["actions"] = [action]
     values = body.values()
     try:  # ``in`` tests identity first, so no hole is missed; only odd == costs a copy
@@ -225,21 +234,27 @@ def build_request(
 
 
 def _device_wanted(message: dict[str, Any]) -> bool:
-    device = _plain(_plain(message, "context"), "device")
-    return js.truthy(_plain(device, "type")) and js.truthy(_plain(device, "token"))
+    """``context.device.type`` and ``.token`` both truthy (``_plain`` steps, inline)."""
+    context = message.get("context", UNDEF)
+    device = context.get("device", UNDEF) if isinstance(context, dict) else UNDEF
+    if not isinstance(device, dict):
+        return False
+    return js.truthy(device.get("type", UNDEF)) and js.truthy(device.get("token", UNDEF))
 
 
 def run_parts(message: Any, config: Any, now: datetime) -> list[Parts]:
     """processEvent up to the response objects: their :func:`request_parts`, one per
     request, with ``config`` possibly ``UNDEF`` or a ``ConfigAccess`` failure."""
-    if message is None or message is UNDEF:
-        state = "null" if message is None else "undefined"
-        raise MappingError(f"Cannot read properties of {state} (reading 'type')", 500)
-    event_type = message.get("type", UNDEF) if isinstance(message, dict) else UNDEF
-    if not js.truthy(event_type):
-        raise MappingError("Event type is required")
-    if not isinstance(event_type, str):
-        raise MappingError("message.type.toLowerCase is not a function", 500)
+    event_type = message.get("type", UNDEF) if type(message) is dict else UNDEF
+    if type(event_type) is not str or not event_type:  # the usual case passes
+        if message is None or message is UNDEF:
+            state = "null" if message is None else "undefined"
+            raise MappingError(f"Cannot read properties of {state} (reading 'type')", 500)
+        event_type = message.get("type", UNDEF) if isinstance(message, dict) else UNDEF
+        if not js.truthy(event_type):
+            raise MappingError("Event type is required")
+        if not isinstance(event_type, str):
+            raise MappingError("message.type.toLowerCase is not a function", 500)
     assert isinstance(message, dict)
     kind = event_type.lower()
     mapping = load()
