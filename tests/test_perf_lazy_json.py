@@ -231,3 +231,70 @@ def test_repeated_keys_found_as_by_comparing_every_object(
             expected = slow.duplicate_keys
         assert fast.duplicate_keys == expected, text
     assert any(parse_json_bytes(P, t.encode()).duplicate_keys for t in texts)  # type: ignore[union-attr]
+
+
+_MUTATIONS: list[Any] = [
+    lambda b: b[: len(b) // 2],  # truncated
+    lambda b: b.replace(b"{", b'{"dup": 1, "dup": [2],', 1),
+    lambda b: b.replace(b'"properties"', b'"properties": 3, "properties"', 1),
+    lambda b: b.replace(b'"required"', b'"required": null, "required"', 1),
+    lambda b: b.replace(b"{", b'{"x": NaN,', 1),
+    lambda b: b.replace(b"{", b'{"x": "\\ud800",', 1),
+    lambda b: b.replace(b"{", b'{"x": 123456789012345678901234567890,', 1),
+    lambda b: b.replace(b"{", b'{"x": 1e400,', 1),
+    lambda b: b"\xef\xbb\xbf" + b,
+    lambda b: b.replace(b"{", b'{"x": "\xff",', 1),
+    lambda b: b.replace(b"{", b'{"x": ' + b"[" * 950 + b"]" * 950 + b",", 1),
+    lambda b: b.replace(b'"configSchema"', b'"configSchema": [], "configSchema"', 1),
+    lambda b: b"[1, 2]",
+    lambda b: b.replace(b"{", b'{"x": -0, "y": 1E2, "z": "\\u0000\\/",', 1),
+    lambda b: b,
+]
+
+
+def test_commands_say_the_same_lazy_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command's output and exit code over hostile schema.json and ui-config.json
+    files is the same whether they are read lazily or parsed at once."""
+    from capcheck.cli import main
+
+    schema = {"configSchema": {"type": "object", "required": ["apiKey"],
+                               "properties": {"apiKey": {"type": "string"},
+                                              "region": {"type": "string"}}}}
+    ui = {"uiConfig": [{"title": "Connection", "fields": [
+        {"type": "textInput", "label": "API key", "value": "apiKey"},
+        {"type": "singleSelect", "label": "Region", "value": "region"}]}]}
+    for i, mutate in enumerate(_MUTATIONS):
+        folder = tmp_path / "defs" / f"dest{i:02d}"
+        folder.mkdir(parents=True)
+        (folder / "db-config.json").write_text(json.dumps({
+            "name": f"DEST{i}", "displayName": f"Dest {i}",
+            "config": {"supportedSourceTypes": ["web", "warehouse"],
+                       "destConfig": {"defaultConfig": ["apiKey", "region"]},
+                       "secretKeys": ["apiKey"]}}))
+        target = "schema.json" if i % 2 else "ui-config.json"
+        other = "ui-config.json" if i % 2 else "schema.json"
+        docs = {"schema.json": schema, "ui-config.json": ui}
+        (folder / target).write_bytes(mutate(json.dumps(docs[target], indent=2).encode()))
+        (folder / other).write_text(json.dumps(docs[other]))
+    defs = str(tmp_path / "defs")
+    commands = [["matrix", defs, "--format", "json"], ["matrix", defs, "--format", "html"],
+                ["check", defs, "--no-config", "--output-format", "json"],
+                ["audit", defs, "--format", "json"],
+                ["lock", defs, "--no-config", "-o", str(tmp_path / "lock.json")]]
+
+    def outputs() -> list[tuple[int, str, str, str]]:
+        found = []
+        for args in commands:
+            code = main([*args, "--jobs", "1"])
+            out, err = capsys.readouterr()
+            written = tmp_path / "lock.json"  # not written over broken input
+            lock = written.read_text() if args[0] == "lock" and written.exists() else ""
+            found.append((code, out, err, lock))
+        return found
+
+    lazily = outputs()
+    assert any("invalid JSON" in err for _c, _o, err, _l in lazily)
+    monkeypatch.setattr(JsonDocument, "lazy", classmethod(lambda cls, path, raw: None))
+    assert outputs() == lazily
