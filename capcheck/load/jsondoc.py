@@ -276,8 +276,10 @@ class JsonDocument:
             import orjson
             import simdjson
 
-            raw = self._raw if self._raw is not None else self.text.encode("utf-8")
-            view: Any = simdjson.Parser().parse(raw)
+            view: Any = self._view  # a lazy document's, while its data is not made
+            if view is None:
+                raw = self._raw if self._raw is not None else self.text.encode("utf-8")
+                view = simdjson.Parser().parse(raw)
             if not isinstance(view, (simdjson.Object, simdjson.Array)):
                 return True  # a lone value has no keys
             return bool(view.mini == orjson.dumps(self.data))

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from capcheck.load.files import FileProblem, read_bytes
 from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.model import LoadError, Location
 
@@ -324,7 +325,10 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
         for (_parts, path, is_code, _link), shown in zip(files, names, strict=True):
             try:
                 text = _read_source(path)
-            except OSError as exc:
+            except FileProblem as exc:  # "cannot read: <reason>", or the kind of file
+                code.errors.append(LoadError(Location(shown), str(exc)))
+                continue
+            except OSError as exc:  # gone since the folder was listed
                 code.errors.append(LoadError(Location(shown), f"cannot read: {exc.strerror}"))
                 continue
             yield shown, text, is_code
@@ -334,17 +338,13 @@ def _scan_folder(folder: Path, code: TransformerCode, rebase: Rebase | None) -> 
 
 def _read_source(path: str) -> str:
     """The text of a source file as ``open(path, encoding="utf-8", errors="replace")``
-    reads it (universal newlines), from one read of its bytes: a third of the time of a
-    text stream, for the thousand files of a checkout."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = [os.read(fd, max(os.fstat(fd).st_size + 1, 1 << 16))]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 20))
-    finally:
-        os.close(fd)
-    text = b"".join(chunks).decode("utf-8", "replace")
+    reads it (universal newlines), from one read of its bytes (``files.read_bytes``,
+    without its size cap: a third of the time of a text stream)."""
+    text = read_bytes(path, limit=_NO_LIMIT).decode("utf-8", "replace")
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+_NO_LIMIT = 1 << 62
 
 
 def _segment_hits(

@@ -414,47 +414,48 @@ _ONE_REQUEST = b'{"line":%d,"statusCode":200,"output":[%s%s%s%s}]}\n'
 def _requests_bytes(lineno: int, parts: list[Any]) -> bytes | None:
     """The output line of a mapped event, exactly as orjson writes its record (the
     responses of ``transform.response_of`` + ``service_user_id``), without building them;
-    None when a part needs the general path: credentials that are not strings (they may
-    be numbers the guard must see), or a body orjson refuses or the number guard flags."""
+    None when a part needs the general path (see ``_request_bytes``)."""
     if len(parts) == 1:  # the usual event: one request, one formatting
-        request, endpoint, headers, body, user_id, key = parts[0]
-        if key is None:
+        found = _request_bytes(parts[0])
+        if found is None:
             return None
-        try:
-            head = _PREFIXES.get(key) or _prefix(key, request.path, endpoint, headers)
-            data = _orjson_dumps(body, option=_BODY_OPTIONS)
-            if type(user_id) is not str:  # as service_user_id writes it
-                user_id = js.to_string(user_id) if js.truthy(user_id) else ""
-            uid = _orjson_dumps(user_id)
-        except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
-            return None
-        if _js_numbers_differ(data):
-            return None
+        head, data, uid = found
         return _ONE_REQUEST % (lineno, head, data, _MIDDLE, uid)
     pieces = [b'{"line":%d,"statusCode":200,"output":[' % lineno]
     append = pieces.append
-    for request, endpoint, headers, body, user_id, key in parts:
-        if key is None:
-            return None
-        try:
-            head = _PREFIXES.get(key) or _prefix(key, request.path, endpoint, headers)
-            data = _orjson_dumps(body, option=_BODY_OPTIONS)
-            if type(user_id) is not str:  # as service_user_id writes it
-                user_id = js.to_string(user_id) if js.truthy(user_id) else ""
-            uid = _orjson_dumps(user_id)
-        except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
-            return None
-        if _js_numbers_differ(data):
+    for part in parts:
+        found = _request_bytes(part)
+        if found is None:
             return None
         if len(pieces) > 1:
             append(b",")
-        append(head)
-        append(data)
+        append(found[0])
+        append(found[1])
         append(_MIDDLE)
-        append(uid)
+        append(found[2])
         append(b"}")
     append(b"]}\n")
     return b"".join(pieces)
+
+
+def _request_bytes(part: Any) -> tuple[bytes, bytes, bytes] | None:
+    """One response's written parts: what precedes its body, the body, the user id; None
+    when it needs the general path: credentials that are not strings (they may be
+    numbers the guard must see), or a body orjson refuses or the number guard flags."""
+    request, endpoint, headers, body, user_id, key = part
+    if key is None:
+        return None
+    try:
+        head = _PREFIXES.get(key) or _prefix(key, request.path, endpoint, headers)
+        data = _orjson_dumps(body, option=_BODY_OPTIONS)
+        if type(user_id) is not str:  # as service_user_id writes it
+            user_id = js.to_string(user_id) if js.truthy(user_id) else ""
+        uid = _orjson_dumps(user_id)
+    except TypeError:  # a lone surrogate, an integer beyond 2**53, a foreign type
+        return None
+    if _js_numbers_differ(data):
+        return None
+    return head, data, uid
 
 
 def _fast_output(
