@@ -187,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] and args_list[0] in VERSION_FLAGS:
         sys.stdout.write(f"capcheck {__version__}\n")
         return exitcodes.OK
+    from capcheck import precompiled
+
+    precompiled.install()  # compiled record methods and patterns, before any import
     command = ""
     try:
         parser, args = parse(args_list)

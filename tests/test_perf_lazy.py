@@ -75,6 +75,9 @@ TRICKY = {
     ),
     "d/config.js": "export const RECORD_TYPE = 'record';\n",
     "e/none.js": "module.exports = { process: (e) => e.records.map(String) };\n",
+    # the type only inside a schema's name, or only inside other words
+    "f/schema.js": "export const s = RudderRecordV2Schema.extend({ recordId: z.string() });\n",
+    "g/words.js": "const recordsById = {}; /* record */ x.recordType; // 'record'\n",
 }
 
 
@@ -100,6 +103,23 @@ def test_handles_on_random_mixtures() -> None:
     for _ in range(60):
         files = {f"f{i}.js": "".join(rng.sample(pieces, rng.randint(1, 3)))
                  for i in range(rng.randint(1, 4))}
+        _same_as_full_scan(_code(files))
+
+
+# Pieces that put the type names inside words, beside comments and strings, and in the
+# detectors' spellings, to be strung together at random.
+_SOUP = ["record", "records", "recordId", "myrecord", "Record", "RECORD", "Rudder", "V2",
+         "Schema", "(", ")", ".", "[", "]", "'", '"', "`", "/*", "*/", "//", "\n", " ",
+         "===", "!=", "=", ":", ",", ";", "case ", "EventType", "MessageType", "z.literal",
+         "groupBy(e, (x) => x.message.type)", "const g = ", "g.", "$", "_", "x", "1", "\\",
+         "track", "tracks", "identify", "ſ", "K", "in "]
+
+
+def test_handles_on_token_soup() -> None:
+    rng = random.Random(11)
+    for _ in range(400):
+        files = {f"f{i}.js": "".join(rng.choice(_SOUP) for _ in range(rng.randint(5, 60)))
+                 for i in range(rng.randint(1, 3))}
         _same_as_full_scan(_code(files))
 
 

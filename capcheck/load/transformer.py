@@ -286,7 +286,9 @@ class _FolderScan:
         wanted = _fold_lower(event_type)  # the literal every match of it holds
         if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
             return [hit for hit in self.hits() if hit.event_type == event_type]
-        holding = [seg for seg in self.segments if wanted in seg.raw_lower]
+        spelled = _spelled(wanted)
+        holding = [seg for seg in self.segments
+                   if wanted in seg.raw_lower and spelled.search(seg.raw_lower)]
         quoted = _quoted(wanted)
         constants: dict[str, str] = {}
         if any(quoted.search(seg.raw_lower) for seg in holding):
@@ -299,6 +301,23 @@ class _FolderScan:
             return []
         found = _segment_hits(chosen, constants, _constant_use_patterns(constants))
         return [hit for hit in found if hit.event_type == event_type]
+
+
+def _spelled(event_type: str) -> re.Pattern[str]:
+    """The type name as every detector's match spells it, searched in lower-cased raw
+    text: a word of its own (``'record'``, ``EventType.RECORD``, ``groups.record``), or
+    after ``rudder`` (``RudderRecordSchema``). Blanking comments and strings never puts
+    a word character beside a name that is left: what it blanks ends with ``*/``, a
+    quote or a line break, which it keeps. So a segment where the name is only part of
+    a word (``records``, ``recordId``) can hold no hit of the type, and is not blanked."""
+    found = _SPELLED_BY_TYPE.get(event_type)
+    if found is None:
+        name = re.escape(event_type)
+        found = _SPELLED_BY_TYPE[event_type] = re.compile(rf"(?<!\w){name}\b|rudder{name}")
+    return found
+
+
+_SPELLED_BY_TYPE: dict[str, re.Pattern[str]] = {}
 
 
 def _quoted(event_type: str) -> re.Pattern[str]:
@@ -735,7 +754,7 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
     from capcheck.load.yamldoc import compose
 
     try:
-        root = compose(text)
+        root = compose(text, tags=False)  # tags are not looked at
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         return LoadError(

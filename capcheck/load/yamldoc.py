@@ -67,19 +67,45 @@ def load_yaml(path: Path) -> YamlDocument | LoadError:
     return parse_yaml_text(path, text)
 
 
-def compose(text: str) -> Any:
+def compose(text: str, tags: bool = True) -> Any:
     """``yaml.compose`` (safe: nodes only), with libyaml's C loader when pyyaml has it
     (``yaml.__with_libyaml__``; about 15x faster). On an error the pure-Python loader
-    composes again, so that messages are the same with and without libyaml."""
+    composes again, so that messages are the same with and without libyaml.
+
+    With ``tags`` False, an untagged node gets the plain tag of its kind (str, seq, map)
+    instead of the one YAML's implicit rules give (``1`` an int, ``true`` a bool): the
+    same nodes, values, styles and positions, a third faster, for readers that look at
+    nothing else."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is not None:
         try:
-            return yaml.compose(text, Loader=loader)
+            return yaml.compose(text, Loader=loader if tags else _untagged(loader))
         except yaml.YAMLError:
             pass
     return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+_UNTAGGED: dict[type, type] = {}
+
+
+def _untagged(loader: type) -> type:
+    """``loader`` with the plain tag of each node kind for untagged nodes."""
+    made = _UNTAGGED.get(loader)
+    if made is None:
+        import yaml
+
+        plain = {yaml.ScalarNode: "tag:yaml.org,2002:str",
+                 yaml.SequenceNode: "tag:yaml.org,2002:seq",
+                 yaml.MappingNode: "tag:yaml.org,2002:map"}
+
+        def resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
+            return plain[kind]
+
+        made = _UNTAGGED[loader] = type(f"Untagged{loader.__name__}", (loader,),
+                                        {"resolve": resolve})
+    return made
 
 
 def parse_yaml_text(path: Path, text: str) -> YamlDocument | LoadError:

@@ -2,10 +2,13 @@
 
 Reading, checking and deciding one destination does not depend on any other, so a
 corpus can be spread over the machine's CPUs. Workers are forked from the running
-process (everything already imported and set up is shared, nothing is sent to them);
-each takes every ``jobs``-th block of destinations and sends back each result,
-pickled, as soon as it has it; the caller gets the results one at a time in input
-order, exactly as ``map(fn, items)`` would give them. Where ``os.fork`` is not
+process (everything already imported and set up is shared, nothing is sent to them).
+The items are cut into blocks that shrink towards the end; each worker starts on its
+own block, then claims the next unclaimed one whenever it is done (a block number read
+from a shared pipe of tickets), so that a worker given costly destinations does not
+leave the other CPUs idle at the end. It sends back each block's results, pickled, as
+soon as the block is done; the caller gets the results one at a time in input order,
+exactly as ``map(fn, items)`` would give them. Where ``os.fork`` is not
 available, for small inputs, with ``jobs`` 1, or when the system refuses a process or a
 pipe (limits, sandboxes), it is ``map(fn, items)``.
 
@@ -72,39 +75,96 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = 0) 
     yield from _forked(fn, items, workers)
 
 
-def _blocks(count: int, workers: int) -> list[list[int]]:
-    """Item indices per worker: blocks handed out in turn, small enough that the
-    workers finish together, large enough that each result is not a round trip."""
-    size = max(1, min(16, count // (workers * 8)))
-    plan: list[list[int]] = [[] for _ in range(workers)]
-    for number, start in enumerate(range(0, count, size)):
-        plan[number % workers].extend(range(start, min(start + size, count)))
+def _blocks(count: int, workers: int) -> list[range]:
+    """The items' indices cut into consecutive blocks, in order: big enough that a
+    result is not a round trip each, shrinking towards the end (a quarter of each
+    worker's share of what is left, at most ``_BLOCK_MAX``) so that the workers finish
+    together however unevenly the items cost."""
+    plan: list[range] = []
+    start = 0
+    while start < count:
+        size = max(1, min(_BLOCK_MAX, -(-(count - start) // (workers * 4))))
+        plan.append(range(start, min(start + size, count)))
+        start += size
     return plan
+
+
+_BLOCK_MAX = 16
+_TICKET = 4  # a little-endian block number, written and read whole (see _Tickets)
 
 
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
     sys.stdout.flush()
     sys.stderr.flush()
+    blocks = _blocks(len(items), workers)
+    workers = min(workers, len(blocks))
     pids: list[int] = []
     readers: list[int] = []
+    tickets: _Tickets | None = None
     try:
         try:
-            for indices in _blocks(len(items), workers):
-                _start(fn, items, indices, pids, readers)
+            tickets = _Tickets(range(workers, len(blocks)))
+            for first in range(workers):
+                _start(fn, items, blocks, first, tickets, pids, readers)
         except OSError:  # no process or pipe to be had (limits, sandbox): one process
-            _stop(pids, readers)
+            _stop(pids, readers, tickets)
             yield from map(fn, items)
             return
-        yield from _collect(readers, len(items))
+        tickets.close_reader()
+        yield from _collect(readers, len(items), tickets)
     finally:
-        _stop(pids, readers)
+        _stop(pids, readers, tickets)
 
 
-def _start(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], pids: list[int],
-           readers: list[int]) -> None:
-    """Fork the worker for ``indices``; its pid and the read end of its pipe are added
-    to ``pids`` and ``readers`` (OSError, with nothing left open, when the system
-    refuses the pipe or the process)."""
+class _Tickets:
+    """A pipe of block numbers that the workers claim blocks from: each read of
+    ``_TICKET`` bytes takes one number whole (the numbers are written in writes of at
+    most PIPE_BUF bytes, which a pipe never splits nor interleaves), and the end of the
+    pipe (the writer closed) says there is no block left. The parent writes as many as
+    the pipe holds now, the rest whenever it has room (``feed``)."""
+
+    def __init__(self, numbers: range) -> None:
+        self.read_end, self.write_end = os.pipe()
+        self._pending = b"".join(n.to_bytes(_TICKET, "little") for n in numbers)
+        os.set_blocking(self.write_end, False)
+        self.feed()
+
+    @property
+    def writing(self) -> bool:
+        return self.write_end >= 0
+
+    def feed(self) -> None:
+        """Write what the pipe has room for; close it once everything is written."""
+        import select
+
+        chunk = (max(512, getattr(select, "PIPE_BUF", 512)) // _TICKET) * _TICKET
+        while self._pending:
+            try:
+                written = os.write(self.write_end, self._pending[:chunk])
+            except BlockingIOError:  # full: the rest when it has room
+                return
+            except BrokenPipeError:  # no worker left to claim them
+                break
+            self._pending = self._pending[written:]
+        self._pending = b""
+        self.close_writer()
+
+    def close_writer(self) -> None:
+        if self.write_end >= 0:
+            os.close(self.write_end)
+            self.write_end = -1
+
+    def close_reader(self) -> None:
+        if self.read_end >= 0:
+            os.close(self.read_end)
+            self.read_end = -1
+
+
+def _start(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first: int,
+           tickets: _Tickets, pids: list[int], readers: list[int]) -> None:
+    """Fork the worker that starts on block ``first``; its pid and the read end of its
+    pipe are added to ``pids`` and ``readers`` (OSError, with nothing left open, when
+    the system refuses the pipe or the process)."""
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -116,16 +176,20 @@ def _start(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], pids:
         os.close(read_end)
         for other in readers:
             os.close(other)
-        _work(fn, items, indices, write_end)
+        tickets.close_writer()
+        _work(fn, items, blocks, first, tickets.read_end, write_end)
     os.close(write_end)
     pids.append(pid)
     readers.append(read_end)
 
 
-def _stop(pids: list[int], readers: list[int]) -> None:
+def _stop(pids: list[int], readers: list[int], tickets: _Tickets | None = None) -> None:
     """Close the pipes, kill and reap the workers (each once: the lists are emptied)."""
     import signal
 
+    if tickets is not None:
+        tickets.close_writer()
+        tickets.close_reader()
     for fd in readers:
         try:
             os.close(fd)
@@ -144,10 +208,13 @@ def _stop(pids: list[int], readers: list[int]) -> None:
     readers.clear()
 
 
-def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: int) -> None:
-    """In a worker: send ``(index, True, fn(item))`` for each index, or ``(index,
-    False, traceback)`` for the first that fails; then exit without running the
-    parent's exit handlers or flushing its buffers."""
+def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first: int,
+          tickets: int, fd: int) -> None:
+    """In a worker: for block ``first``, then for each block claimed from the
+    ``tickets`` pipe until it ends, send ``(index, True, fn(item))`` for each of its
+    indices (the block's results together, when it is done), or ``(index, False,
+    traceback)`` for the first that fails; then exit without running the parent's exit
+    handlers or flushing its buffers."""
     import pickle
     import signal
     import traceback
@@ -156,26 +223,37 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], indices: list[int], fd: in
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent cleans up
         with os.fdopen(fd, "wb", buffering=1 << 16) as stream:
-            for index in indices:
-                try:
-                    payload = pickle.dumps((index, True, fn(items[index])),
-                                           pickle.HIGHEST_PROTOCOL)
-                except Exception:  # noqa: BLE001 - sent to the parent, which raises
-                    payload = pickle.dumps((index, False, traceback.format_exc()),
-                                           pickle.HIGHEST_PROTOCOL)
-                    status = 1
-                stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
-                stream.write(payload)
-                if status:
-                    break
+            number: int | None = first
+            while number is not None and not status:
+                for index in blocks[number]:
+                    try:
+                        payload = pickle.dumps((index, True, fn(items[index])),
+                                               pickle.HIGHEST_PROTOCOL)
+                    except Exception:  # noqa: BLE001 - sent to the parent, which raises
+                        payload = pickle.dumps((index, False, traceback.format_exc()),
+                                               pickle.HIGHEST_PROTOCOL)
+                        status = 1
+                    stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
+                    stream.write(payload)
+                    if status:
+                        break
+                stream.flush()
+                number = _claim(tickets)
     except BaseException:  # noqa: BLE001 - e.g. the parent went away: just stop
         status = 1
     finally:
         os._exit(status)
 
 
-def _collect(readers: list[int], count: int) -> Iterator[Any]:
-    """The results from the workers' pipes, yielded in index order."""
+def _claim(tickets: int) -> int | None:
+    """The next unclaimed block number, None when there is none left."""
+    ticket = os.read(tickets, _TICKET)
+    return int.from_bytes(ticket, "little") if len(ticket) == _TICKET else None
+
+
+def _collect(readers: list[int], count: int, tickets: _Tickets) -> Iterator[Any]:
+    """The results from the workers' pipes, yielded in index order (the tickets that
+    did not fit in their pipe at first are written as it empties)."""
     import selectors
 
     selector = selectors.DefaultSelector()
@@ -183,6 +261,9 @@ def _collect(readers: list[int], count: int) -> Iterator[Any]:
     for fd in readers:
         selector.register(fd, selectors.EVENT_READ)
         buffers[fd] = bytearray()
+    feeding = tickets.writing
+    if feeding:
+        selector.register(tickets.write_end, selectors.EVENT_WRITE)
     ready: dict[int, Any] = {}
     following = 0
     open_pipes = len(readers)
@@ -197,6 +278,12 @@ def _collect(readers: list[int], count: int) -> Iterator[Any]:
                 raise WorkerError("a worker process ended before sending all its results")
             for key, _events in selector.select():
                 fd = int(key.fd)
+                if feeding and fd == tickets.write_end:
+                    tickets.feed()
+                    if not tickets.writing:
+                        selector.unregister(fd)
+                        feeding = False
+                    continue
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     selector.unregister(fd)

@@ -1,0 +1,214 @@
+"""Start-up work done once, when capcheck is built, instead of on every run.
+
+Before a command reads anything, two kinds of work give the same result on every run:
+
+- ``dataclasses`` writes the methods of capcheck's record classes as source text and
+  compiles it (``exec``): about 170 methods at 0.2 ms each, a tenth of a corpus matrix;
+- the regular expressions that capcheck and PyYAML make when imported are parsed and
+  compiled by ``re``'s pure-Python compiler: about 35 ms (10 ms for one of PyYAML's).
+
+``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by exactly what they
+are compiled from: a method's source text, a pattern's text and flags. ``install()``
+(run by ``capcheck.cli.main`` before a command is imported) hands them over, so that a
+method whose text is there is not compiled again (a text that is not there, from a
+changed class or another library version, is compiled as usual), and the patterns are
+in ``re``'s cache before anything asks for them. The file holds compiled code for one
+interpreter only (its bytecode and regex engine versions head the file); under any
+other, none of it is used and everything is compiled as without it. What is handed over
+is what compiling would make: a test compares every entry with a fresh compile, and
+fails when the file is stale for this interpreter.
+
+``python -m capcheck.precompiled`` writes the file again (after changing a record class
+or a pattern made at import; an out-of-date file only costs start-up time).
+"""
+
+from __future__ import annotations
+
+import builtins
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+FILE = os.path.join(os.path.dirname(__file__), "data", "precompiled.bin")
+
+# The modules whose import-time work the file holds, besides every capcheck module.
+LIBRARIES = ("yaml", "jsonschema", "tabulate")
+
+_installed = False
+
+
+def interpreter_tag() -> bytes:
+    """The first line of the file: what its compiled forms are valid for."""
+    import _sre
+    from importlib.util import MAGIC_NUMBER
+
+    return (f"capcheck-precompiled 1 {sys.implementation.name} {sys.version_info[0]}."
+            f"{sys.version_info[1]} {MAGIC_NUMBER.hex()} sre {_sre.MAGIC} {_sre.CODESIZE}"
+            "\n").encode("ascii")
+
+
+def read(path: str = FILE) -> dict[str, Any] | None:
+    """The file's content (``{"code": {text: code object}, "patterns": [...]}``), or None
+    when it is missing, unreadable or made for another interpreter."""
+    try:
+        with open(path, "rb") as handle:
+            blob = handle.read()
+    except OSError:
+        return None
+    head, _, body = blob.partition(b"\n")
+    if head + b"\n" != interpreter_tag():
+        return None
+    try:
+        data = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("code"), dict) \
+            or not isinstance(data.get("patterns"), list):
+        return None
+    return data
+
+
+def install(path: str = FILE) -> None:
+    """Use the file's compiled forms in this process (once; nothing when unusable)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    data = read(path)
+    if data is None:
+        return
+    _install_code(data["code"])
+    _install_patterns(data["patterns"])
+
+
+def _install_code(code: dict[str, Any]) -> None:
+    """``dataclasses`` compiles each method it writes with ``exec(text, ...)``; with a
+    compiled form of ``text`` at hand, it is run instead of the text."""
+    import dataclasses
+
+    if not code or "exec" in vars(dataclasses):  # already replaced (by someone else)
+        return
+    real = builtins.exec
+
+    def exec_precompiled(source: Any, /, *args: Any, **kwargs: Any) -> None:
+        if type(source) is str:
+            source = code.get(source, source)
+        real(source, *args, **kwargs)
+
+    dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
+
+
+def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
+    """Put the compiled patterns in ``re``'s cache, where ``re.compile`` looks first."""
+    import _sre
+    import re
+
+    cache = getattr(re, "_cache", None)
+    if not isinstance(cache, dict):
+        return
+    for text, flags, final_flags, program, groups, groupindex, indexgroup in patterns:
+        key = (str, text, flags)
+        if key not in cache:
+            cache[key] = _sre.compile(text, final_flags, program, groups, groupindex,
+                                      indexgroup)
+
+
+# -- making the file (``python -m capcheck.precompiled``) --------------------------------
+
+def collect() -> dict[str, Any]:
+    """Import every capcheck module and ``LIBRARIES`` (as a fresh interpreter would),
+    recording each text ``dataclasses`` compiles for a class of theirs and each pattern
+    they make, and compile them."""
+    import dataclasses
+    import importlib
+    import pkgutil
+    import re
+
+    import capcheck
+
+    texts: set[str] = set()
+    keys: set[tuple[str, int]] = set()
+    real_exec = builtins.exec
+    real_compile = re._compile  # type: ignore[attr-defined]
+
+    def recording_exec(source: Any, /, *args: Any, **kwargs: Any) -> None:
+        scope = args[0] if args else kwargs.get("globals")
+        if type(source) is str and isinstance(scope, dict) and _ours(scope.get("__name__")):
+            texts.add(source)
+        real_exec(source, *args, **kwargs)
+
+    def recording_compile(pattern: Any, flags: Any) -> Any:
+        caller = sys._getframe(1)
+        while caller.f_back is not None and caller.f_globals.get("__name__") == "re":
+            caller = caller.f_back
+        if isinstance(pattern, str) and _ours(caller.f_globals.get("__name__")):
+            keys.add((pattern, int(flags)))
+        return real_compile(pattern, flags)
+
+    saved = vars(dataclasses).get("exec")
+    dataclasses.exec = recording_exec  # type: ignore[attr-defined]
+    re._compile = recording_compile  # type: ignore[attr-defined]
+    try:
+        modules = sorted(m.name for m in pkgutil.walk_packages(capcheck.__path__, "capcheck.")
+                         if not m.name.endswith(".__main__"))  # that one runs the CLI
+        for module in [*modules, *LIBRARIES]:
+            _try_import(importlib.import_module, module)
+    finally:
+        re._compile = real_compile  # type: ignore[attr-defined]
+        if saved is None:
+            del dataclasses.exec  # type: ignore[attr-defined]
+        else:
+            dataclasses.exec = saved  # type: ignore[attr-defined]
+    code = {text: builtins.compile(text, "<string>", "exec", dont_inherit=True)
+            for text in sorted(texts)}
+    patterns = [compile_pattern(p, f) for p, f in sorted(keys) if not f & re.DEBUG]
+    return {"code": code, "patterns": patterns}
+
+
+def _ours(module: object) -> bool:
+    """Whether ``module`` (a module name) is capcheck's or one of ``LIBRARIES``."""
+    return isinstance(module, str) and module.partition(".")[0] in ("capcheck", *LIBRARIES)
+
+
+def _try_import(importer: Callable[[str], object], name: str) -> None:
+    try:
+        importer(name)
+    except Exception:  # noqa: BLE001 - an optional extra that is not installed
+        pass
+
+
+def compile_pattern(text: str, flags: int) -> tuple[Any, ...]:
+    """What ``re`` gives ``_sre.compile`` for ``re.compile(text, flags)`` (as
+    ``re._compiler.compile`` makes it), as stored in the file."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(text, flags)
+    program = _compiler._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return (text, int(flags), int(flags | parsed.state.flags), [int(op) for op in program],
+            parsed.state.groups - 1,
+            groupindex, tuple(indexgroup))
+
+
+def write(path: str = FILE) -> int:
+    """Write the file for this interpreter; the number of entries."""
+    data = collect()
+    blob = interpreter_tag() + marshal.dumps(data)
+    temporary = path + ".tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(blob)
+    os.replace(temporary, path)
+    return len(data["code"]) + len(data["patterns"])
+
+
+if __name__ == "__main__":
+    count = write()
+    sys.stdout.write(f"wrote {FILE}: {count} compiled forms\n")

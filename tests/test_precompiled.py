@@ -1,0 +1,165 @@
+"""Start-up work done at build time (``capcheck.precompiled``, ``data/precompiled.bin``).
+
+What the file hands over must be exactly what compiling gives (else capcheck would run
+other code than its source says), it must cover what capcheck's own modules compile
+(else it is stale), and a file that cannot be used must change nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capcheck import precompiled
+
+
+def _stored() -> dict[str, Any]:
+    data = precompiled.read()
+    if data is None:
+        pytest.skip("capcheck/data/precompiled.bin was made for another interpreter "
+                    "(`python -m capcheck.precompiled` writes it for this one)")
+    return data
+
+
+def _python(code: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_every_stored_method_is_what_compiling_its_text_gives() -> None:
+    data = _stored()
+    assert len(data["code"]) > 100
+    for text, code in data["code"].items():
+        assert code == builtins.compile(text, "<string>", "exec", dont_inherit=True), text
+
+
+def test_every_stored_pattern_is_what_re_compiles() -> None:
+    import _sre
+    from re import _compiler  # type: ignore[attr-defined]
+
+    data = _stored()
+    assert len(data["patterns"]) > 50
+    for text, flags, final, program, groups, groupindex, indexgroup in data["patterns"]:
+        made = _sre.compile(text, final, program, groups, groupindex, indexgroup)
+        fresh = _compiler.compile(text, flags)
+        assert made == fresh, text  # same pattern, flags and compiled program
+        assert (made.groups, made.groupindex) == (fresh.groups, fresh.groupindex)
+
+
+_COLLECT = """
+import json
+from capcheck import precompiled
+precompiled.LIBRARIES = ()  # capcheck's own work only: libraries' versions may differ
+data = precompiled.collect()
+print(json.dumps({"texts": sorted(data["code"]),
+                  "patterns": [[p[0], p[1]] for p in data["patterns"]]}))
+"""
+
+
+def test_the_file_covers_what_capchecks_modules_compile() -> None:
+    data = _stored()
+    fresh = json.loads(_python(_COLLECT))
+    stale = "stale: run `python -m capcheck.precompiled` and commit capcheck/data/precompiled.bin"
+    assert len(fresh["texts"]) > 100 and len(fresh["patterns"]) > 30
+    assert set(fresh["texts"]) <= set(data["code"]), stale
+    stored = {(p[0], p[1]) for p in data["patterns"]}
+    assert {(p, f) for p, f in fresh["patterns"]} <= stored, stale
+
+
+def test_yaml_patterns_are_there_too() -> None:
+    data = _stored()
+    texts = {p[0] for p in data["patterns"]}
+    import yaml.reader
+
+    assert yaml.reader.Reader.NON_PRINTABLE.pattern in texts  # 10 ms to compile
+
+
+_USED = """
+import dataclasses, re, sys
+from capcheck import precompiled
+precompiled.install()
+assert "exec" in vars(dataclasses)
+from capcheck.model import LoadError, Location
+a = LoadError(Location("f.json", 1, 2), "bad")
+b = LoadError(Location("f.json", 1, 2), "bad")
+assert a == b and hash(a.location) == hash(b.location) and "bad" in repr(a)
+try:
+    a.message = "x"  # frozen
+except dataclasses.FrozenInstanceError:
+    pass
+else:
+    raise SystemExit("not frozen")
+try:
+    LoadError()
+except TypeError as exc:
+    assert "missing" in str(exc)
+else:
+    raise SystemExit("no TypeError")
+
+@dataclasses.dataclass(frozen=True)
+class New:  # a text the file does not hold: compiled as usual
+    number: int = 3
+assert New() == New(3) and repr(New()) == "New(number=3)"
+import yaml.reader
+assert yaml.reader.Reader.NON_PRINTABLE.search("a\\x01") is not None
+print("ok")
+"""
+
+
+def test_installed_the_classes_and_patterns_behave_as_compiled() -> None:
+    _stored()
+    assert _python(_USED).strip() == "ok"
+
+
+@pytest.mark.parametrize("damage", ["other interpreter", "truncated", "empty", "garbage"])
+def test_a_file_that_cannot_be_used_changes_nothing(tmp_path: Path, damage: str) -> None:
+    blob = Path(precompiled.FILE).read_bytes()
+    head, _, body = blob.partition(b"\n")
+    broken = {
+        "other interpreter": head.replace(b"capcheck-precompiled 1", b"capcheck-precompiled 0")
+        + b"\n" + body,
+        "truncated": head + b"\n" + body[: len(body) // 2],
+        "empty": b"",
+        "garbage": head + b"\n" + b"\x00not marshal",
+    }[damage]
+    path = tmp_path / "precompiled.bin"
+    path.write_bytes(broken)
+    assert precompiled.read(str(path)) is None
+    assert precompiled.read(str(tmp_path / "missing.bin")) is None
+    out = _python("import dataclasses, sys\nfrom capcheck import precompiled\n"
+                  "precompiled.install(sys.argv[1])\n"
+                  "print('exec' in vars(dataclasses))", str(path))
+    assert out.strip() == "False"
+
+
+_RUN = """
+import sys
+from capcheck import precompiled
+if sys.argv[1] == "off":
+    precompiled._installed = True  # as if already done: nothing is handed over
+from capcheck.cli import main
+code = main(sys.argv[2:])
+sys.stdout.flush()
+raise SystemExit(code)
+"""
+
+
+@pytest.mark.parametrize("command", [["matrix", "--format", "json"], ["audit", "--format", "json"],
+                                     ["check", "--output-format", "json"]])
+def test_commands_say_the_same_with_and_without_it(command: list[str]) -> None:
+    _stored()
+    runs = []
+    for mode in ("on", "off"):
+        done = subprocess.run([sys.executable, "-c", _RUN, mode, *command], capture_output=True,
+                              text=True, check=False)
+        runs.append((done.returncode, done.stdout, done.stderr))
+    assert runs[0] == runs[1]
+    assert runs[0][1]
