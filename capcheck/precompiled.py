@@ -53,7 +53,7 @@ def interpreter_tag() -> bytes:
 
 
 def read(path: str = FILE) -> dict[str, Any] | None:
-    """The file's content (``{"code": {text: code object}, "patterns": [...]}``), or None
+    """The file's content (``{"code": {text: marshalled code}, "patterns": [...]}``), or None
     when it is missing, unreadable or made for another interpreter."""
     try:
         with open(path, "rb") as handle:
@@ -97,7 +97,9 @@ def _install_code(code: dict[str, Any]) -> None:
 
     def exec_precompiled(source: Any, /, *args: Any, **kwargs: Any) -> None:
         if type(source) is str:
-            source = code.get(source, source)
+            compiled = code.get(source)
+            if compiled is not None:  # unmarshalled when used: most runs use a few
+                source = marshal.loads(compiled)
         real(source, *args, **kwargs)
 
     dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
@@ -164,7 +166,7 @@ def collect() -> dict[str, Any]:
             del dataclasses.exec  # type: ignore[attr-defined]
         else:
             dataclasses.exec = saved  # type: ignore[attr-defined]
-    code = {text: builtins.compile(text, "<string>", "exec", dont_inherit=True)
+    code = {text: marshal.dumps(builtins.compile(text, "<string>", "exec", dont_inherit=True))
             for text in sorted(texts)}
     patterns = [compile_pattern(p, f) for p, f in sorted(keys) if not f & re.DEBUG]
     return {"code": code, "patterns": patterns}
