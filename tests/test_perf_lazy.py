@@ -78,6 +78,11 @@ TRICKY = {
     # the type only inside a schema's name, or only inside other words
     "f/schema.js": "export const s = RudderRecordV2Schema.extend({ recordId: z.string() });\n",
     "g/words.js": "const recordsById = {}; /* record */ x.recordType; // 'record'\n",
+    # comments between the dot and the name, which blanking turns into spaces
+    "h/block.js": "if (EventType./* the type */RECORD === t) { go(); }\n",
+    "i/line.js": "if (t === EventType. // the type\n    RECORD) { go(); }\n",
+    "j/grouped.js": "const g = groupBy(events, (e) => e.message.type);\nhandle(g .  record);\n",
+    "k/bracket.js": "if (t === EventType['RECORD-X']) {}\n",
 }
 
 

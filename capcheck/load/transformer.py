@@ -286,9 +286,7 @@ class _FolderScan:
         wanted = _fold_lower(event_type)  # the literal every match of it holds
         if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
             return [hit for hit in self.hits() if hit.event_type == event_type]
-        spelled = _spelled(wanted)
-        holding = [seg for seg in self.segments
-                   if wanted in seg.raw_lower and spelled.search(seg.raw_lower)]
+        holding = [seg for seg in self.segments if _spelled(seg.raw_lower, wanted)]
         quoted = _quoted(wanted)
         constants: dict[str, str] = {}
         if any(quoted.search(seg.raw_lower) for seg in holding):
@@ -296,28 +294,44 @@ class _FolderScan:
         names = _constant_names({n: t for n, t in constants.items() if t == event_type})
         chosen = holding if names is None else [
             seg for seg in self.segments
-            if wanted in seg.raw_lower or names.search(seg.raw) is not None]
+            if _spelled(seg.raw_lower, wanted) or names.search(seg.raw) is not None]
         if not chosen:
             return []
         found = _segment_hits(chosen, constants, _constant_use_patterns(constants))
         return [hit for hit in found if hit.event_type == event_type]
 
 
-def _spelled(event_type: str) -> re.Pattern[str]:
-    """The type name as every detector's match spells it, searched in lower-cased raw
-    text: a word of its own (``'record'``, ``EventType.RECORD``, ``groups.record``), or
-    after ``rudder`` (``RudderRecordSchema``). Blanking comments and strings never puts
-    a word character beside a name that is left: what it blanks ends with ``*/``, a
-    quote or a line break, which it keeps. So a segment where the name is only part of
-    a word (``records``, ``recordId``) can hold no hit of the type, and is not blanked."""
-    found = _SPELLED_BY_TYPE.get(event_type)
-    if found is None:
-        name = re.escape(event_type)
-        found = _SPELLED_BY_TYPE[event_type] = re.compile(rf"(?<!\w){name}\b|rudder{name}")
-    return found
+def _spelled(lower: str, name: str) -> bool:
+    """Whether ``lower`` (lower-cased raw text) holds the type ``name`` where a
+    detector's match of it can be.
 
-
-_SPELLED_BY_TYPE: dict[str, re.Pattern[str]] = {}
+    Every match spells the name right after a quote (``'record'``,
+    ``EventType['RECORD']``), after ``rudder`` (``RudderRecordSchema``), or after a dot
+    and blanks (``EventType.RECORD``, ``groups.record``, ``.([.RECORD])``), and ends at a
+    word boundary (but after ``rudder``). Blanking keeps every character but those of
+    comments and strings, and a string keeps its quotes, so the blanks between that dot
+    and the name are, in the raw text, spaces and comments: the last of them before the
+    name is the dot itself, a block comment's ``*/`` or a line comment, which a line
+    break ends. So the raw text holds the name after a quote, ``rudder``, or a dot or
+    ``*/`` and spaces, or first on a line. A segment where the name is only a word of
+    its own (``const record = ...``) or part of one (``records``) can hold no match and
+    is not blanked. Each occurrence is looked at once, backwards only over spaces."""
+    size = len(name)
+    start = lower.find(name)
+    while start >= 0:
+        end = start + size
+        if start >= 6 and lower.startswith("rudder", start - 6):
+            return True
+        if end == len(lower) or not (lower[end].isalnum() or lower[end] == "_"):
+            before = start
+            while before > 0 and lower[before - 1].isspace():
+                before -= 1
+            if (before == 0 or "\n" in lower[before:start]  # first on its line
+                    or (before == start and lower[start - 1] in "'\"`")
+                    or lower[before - 1] == "." or lower.startswith("*/", before - 2)):
+                return True
+        start = lower.find(name, start + 1)
+    return False
 
 
 def _quoted(event_type: str) -> re.Pattern[str]:
