@@ -139,7 +139,7 @@ def load_definition_file(
     except FileProblem as exc:
         return LoadError(Location(shown), str(exc))
     try:
-        return parse_json_bytes(Path(shown), raw, lazy)
+        return parse_json_bytes(display if isinstance(display, Path) else Path(shown), raw, lazy)
     except ValueError as exc:  # pragma: no cover - jsondoc reports these itself
         # e.g. an integer literal past Python's 4,300-digit conversion limit
         reason = "a number too long to read" if "digits" in str(exc) else cut(str(exc))
