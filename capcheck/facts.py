@@ -157,16 +157,28 @@ def _string_list(value: Any, ptr: str, non_empty: bool = False) -> tuple[str, ..
         raise _TypeProblem(ptr, f"expected a list of strings, found {_type_name(value)}")
     if non_empty and not value:
         raise _TypeProblem(ptr, "must not be empty")
+    if set(map(type, value)) <= _STR:  # the usual list, checked in C
+        return tuple(value)
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise _TypeProblem(f"{ptr}/{i}", f"expected a string, found {_type_name(item)}")
     return tuple(value)
 
 
+_STR = frozenset({str})
+
+
 def _dict_of_lists(value: Any, ptr: str, non_empty: bool = False) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _TypeProblem(ptr, f"expected an object, found {_type_name(value)}")
-    return {k: _string_list(v, ptr + pointer(k), non_empty) for k, v in value.items()}
+    made: dict[str, tuple[str, ...]] = {}
+    for key, item in value.items():
+        try:
+            made[key] = _string_list(item, ptr, non_empty)
+        except _TypeProblem as wrong:  # named below its member (pointer made only now)
+            raise _TypeProblem(ptr + pointer(key) + wrong.ptr[len(ptr):], wrong.message) \
+                from None
+    return made
 
 
 def _connection_modes(

@@ -301,3 +301,60 @@ def test_the_program_exits_with_main_s_code_and_all_its_output(tmp_path: Path) -
                             capture_output=True, text=True)
     assert listed.returncode == 0
     assert json.loads(listed.stdout)  # complete: the whole document was written
+
+
+# -- facts: string lists checked in C, pointers made only for a wrong member ------------
+
+def _reference_string_list(value: object, ptr: str, non_empty: bool) -> tuple[str, ...]:
+    from capcheck.facts import _type_name, _TypeProblem
+
+    if not isinstance(value, list):
+        raise _TypeProblem(ptr, f"expected a list of strings, found {_type_name(value)}")
+    if non_empty and not value:
+        raise _TypeProblem(ptr, "must not be empty")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _TypeProblem(f"{ptr}/{i}", f"expected a string, found {_type_name(item)}")
+    return tuple(value)
+
+
+def test_dict_of_lists_reads_and_names_problems_as_member_by_member() -> None:
+    from capcheck.facts import _dict_of_lists, _string_list, _TypeProblem
+    from capcheck.load.jsondoc import pointer
+
+    class Text(str):
+        pass
+
+    def outcome(fn: object, *args: object) -> object:
+        try:
+            return ("ok", fn(*args))  # type: ignore[operator]
+        except _TypeProblem as problem:
+            return ("problem", problem.ptr, problem.message)
+
+    def reference(value: object, ptr: str, non_empty: bool) -> object:
+        from capcheck.facts import _type_name
+        from capcheck.facts import _TypeProblem as Problem
+
+        if not isinstance(value, dict):
+            raise Problem(ptr, f"expected an object, found {_type_name(value)}")
+        return {k: _reference_string_list(v, ptr + pointer(k), non_empty)
+                for k, v in value.items()}
+
+    rng = random.Random(5)
+    atoms: list[object] = ["a", "", Text("t"), 1, None, True, 1.5, [], {}, "x/y~z"]
+
+    def value() -> object:
+        if rng.random() < 0.6:
+            return [rng.choice(atoms) if rng.random() < 0.2 else rng.choice(["a", "c/d", "~"])
+                    for _ in range(rng.randint(0, 4))]
+        return rng.choice(atoms)
+
+    for _ in range(3000):
+        non_empty = rng.random() < 0.5
+        doc = ({f"{rng.choice(['k', 'a/b', '~0'])}{i}": value() for i in range(rng.randint(0, 4))}
+               if rng.random() < 0.9 else value())
+        assert outcome(_dict_of_lists, doc, "/config/destConfig", non_empty) == \
+            outcome(reference, doc, "/config/destConfig", non_empty)
+        single = value()
+        assert outcome(_string_list, single, "/p", non_empty) == \
+            outcome(_reference_string_list, single, "/p", non_empty)
