@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from capcheck.load.definitions import RawDefinition
 from capcheck.load.jsondoc import JsonDocument, pointer
 from capcheck.model import Evidence, LoadError, Location
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+
 if TYPE_CHECKING:  # imported where a transformer is scanned
+    from typing import Any
+
     from capcheck.load.transformer import TransformerCode
 
 CONFIG = "/config"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from capcheck import resources
 from capcheck.capabilities.predicates import REGISTRY
@@ -19,6 +18,10 @@ from capcheck.escape import cut, terminal
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.yamldoc import YamlDocument, load_yaml, parse_yaml_text
 from capcheck.model import LoadError, Location
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_VARIANT = "default"
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from capcheck.facts import CONFIG, MESSAGE_TYPES, SOURCE_TYPES, DestinationFacts
 from capcheck.model import Evidence, Location
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class Result:
     evidence: tuple[Evidence, ...]
 
 
-PredicateFn = Callable[[DestinationFacts, dict[str, Any]], Result]
+if TYPE_CHECKING:
+    PredicateFn = Callable[[DestinationFacts, dict[str, Any]], Result]
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from capcheck.commands.common import add_input_arguments, parse_variants, print_errors
 from capcheck.commands.options import add_format_option, add_output_option, capability_choice
 from capcheck.commands.output import deliver, error
 from capcheck.render import MATRIX_FORMATS, renderer
 from capcheck.report.audit import exit_status
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 if TYPE_CHECKING:
     from capcheck.model import LoadError

@@ -23,9 +23,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
 from capcheck.model import LoadError, Location
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _TOKEN = re.compile(
     r"""
@@ -337,7 +340,7 @@ def _full_offsets(index: _Positions, ptr: str) -> tuple[int, int] | None:
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_SCAN: Any = json.scanner.make_scanner(cast(Any, _DECODER))
+_SCAN: Any = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
 _SCAN_JS: Any = None  # the same, reading long integers as JavaScript does (on demand)
 _scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
 
@@ -356,7 +359,8 @@ def _skip_value(text: str, start: int) -> int:
         return int(_SCAN(text, start)[1])
     except ValueError:  # an integer past Python's digit limit
         if _SCAN_JS is None:
-            _SCAN_JS = json.scanner.make_scanner(cast(Any, json.JSONDecoder(parse_int=_js_int)))
+            reading_js = json.JSONDecoder(parse_int=_js_int)
+            _SCAN_JS = json.scanner.make_scanner(reading_js)  # type: ignore[arg-type]
         return int(_SCAN_JS(text, start)[1])
 
 
@@ -370,7 +374,7 @@ def _members(text: str, start: int) -> _Members:
     """List the direct children of the container at ``start`` (valid JSON)."""
     offsets: dict[str, tuple[int, int]] = {}
     duplicated = False
-    after = cast(Callable[[str, int], re.Match[str]], _AFTER.match)  # always matches
+    after: Callable[[str, int], re.Match[str]] = _AFTER.match  # type: ignore[assignment]
     i = after(text, start + 1).end()  # valid JSON: no comma right after the bracket
     if text[start] == "[":
         index = 0

@@ -16,11 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from capcheck.load.files import FileProblem, read_bytes
 from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.model import LoadError, Location
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 # Where destination code lives, relative to the transformer's src/ folder, most
 # specific (newest) first.

@@ -17,12 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from capcheck.escape import cut, short_repr, terminal
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.jsondoc import escape_pointer_token
 from capcheck.model import LoadError, Location
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 100
 """Deepest nesting of mappings and sequences accepted (capcheck's files need < 10)."""

@@ -10,7 +10,10 @@ writes in its own way, a huge integer, a lone surrogate) goes to the standard en
 from __future__ import annotations
 
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _INT64 = (-(2**63), 2**64 - 1)
 

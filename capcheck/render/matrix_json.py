@@ -3,11 +3,13 @@ and the summary counts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from capcheck import __version__
 from capcheck.render.jsontext import indented
 from capcheck.report.matrix import Matrix, Row
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def row_to_dict(row: Row, matrix: Matrix) -> dict[str, Any]:

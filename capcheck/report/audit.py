@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from capcheck import resources
 from capcheck.capabilities.engine import evaluate
@@ -30,10 +29,14 @@ from capcheck.model import Evidence, LoadError, Location, Report, Status, Transf
 from capcheck.report.connection import connection_config
 from capcheck.report.workers import ordered_map
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+
 if TYPE_CHECKING:  # the transformer scanner is imported only when a transformer is given
+    from typing import TypeVar
+
     from capcheck.load.transformer import TransformerTree
 
-R = TypeVar("R")
+    R = TypeVar("R")
 
 
 class InputError(Exception):
