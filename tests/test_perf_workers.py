@@ -43,6 +43,43 @@ def test_ordered_map_gives_map_in_order() -> None:
     assert os.getpid() not in {pid for _n, _sq, pid in got}
 
 
+@pytest.mark.parametrize("count,jobs", [(2, 2), (3, 2), (47, 3), (239, 2), (2390, 2), (10**5, 8)])
+def test_blocks_cover_every_item_once_in_order_and_shrink(count: int, jobs: int) -> None:
+    plan = workers._blocks(count, jobs)
+    assert [i for block in plan for i in block] == list(range(count))
+    sizes = [len(block) for block in plan]
+    assert all(1 <= size <= workers._BLOCK_MAX for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # the last blocks are the smallest
+    assert len(plan) >= jobs  # every worker has a first block
+
+
+def test_more_tickets_than_a_pipe_holds_are_fed_as_it_empties(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "_BLOCK_MAX", 1)  # one ticket per item: 4 bytes each
+    items = list(range(40_000))  # 160 KB of tickets, more than a pipe's 64 KiB
+    got = list(ordered_map(_square, items, jobs=2))
+    assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in items]
+    assert len({pid for _n, _sq, pid in got}) == 2
+
+
+def _slow_for_a_few(n: int) -> tuple[int, int]:
+    if n % 50 == 0:
+        import time
+
+        time.sleep(0.02)  # a costly destination now and then
+    return n, os.getpid()
+
+
+def test_workers_share_uneven_work() -> None:
+    got = list(ordered_map(_slow_for_a_few, list(range(400)), jobs=2))
+    assert [n for n, _pid in got] == list(range(400))
+    per_worker: dict[int, int] = {}
+    for _n, pid in got:
+        per_worker[pid] = per_worker.get(pid, 0) + 1
+    assert len(per_worker) == 2  # both took blocks as they finished
+
+
 def test_ordered_map_one_job_is_in_process() -> None:
     got = list(ordered_map(_square, list(range(50)), jobs=1))
     assert {pid for _n, _sq, pid in got} == {os.getpid()}
