@@ -13,10 +13,10 @@ are compiled from: a method's source text, a pattern's text and flags. ``install
 method whose text is there is not compiled again (a text that is not there, from a
 changed class or another library version, is compiled as usual), and the patterns are
 in ``re``'s cache before anything asks for them. The file holds compiled code for one
-interpreter only (its bytecode and regex engine versions head the file); under any
-other, none of it is used and everything is compiled as without it. What is handed over
-is what compiling would make: a test compares every entry with a fresh compile, and
-fails when the file is stale for this interpreter.
+interpreter only (its version, bytecode and regex engine versions and optimisation
+level head the file); under any other, none of it is used and everything is compiled
+as without it. What is handed over is what compiling would make: a test compares every
+entry with a fresh compile, and fails when the file is stale for this interpreter.
 
 ``python -m capcheck.precompiled`` writes the file again (after changing a record class
 or a pattern made at import; an out-of-date file only costs start-up time).
@@ -47,9 +47,10 @@ def interpreter_tag() -> bytes:
     import _sre
     from importlib.util import MAGIC_NUMBER
 
-    return (f"capcheck-precompiled 1 {sys.implementation.name} {sys.version_info[0]}."
-            f"{sys.version_info[1]} {MAGIC_NUMBER.hex()} sre {_sre.MAGIC} {_sre.CODESIZE}"
-            "\n").encode("ascii")
+    major, minor, micro = sys.version_info[:3]
+    return (f"capcheck-precompiled 1 {sys.implementation.name} {major}.{minor}.{micro} "
+            f"{MAGIC_NUMBER.hex()} sre {_sre.MAGIC} {_sre.CODESIZE} "
+            f"optimize {sys.flags.optimize}\n").encode("ascii")
 
 
 def read(path: str = FILE) -> dict[str, Any] | None:
