@@ -40,6 +40,8 @@ SCHEMA_REQUIRED = "schema.json#/configSchema/required"
 
 @dataclass(frozen=True)
 class UiField:
+    """A setting that ui-config.json shows: its key, label and where it is defined."""
+
     key: str
     label: str | None
     location: Location
@@ -57,6 +59,8 @@ class MessageTypeDecl:
 
 @dataclass
 class TransformerFacts:
+    """What the transformer checkout says about a destination's code."""
+
     given: bool
     code: TransformerCode | None = None  # None when not given or the checkout is unusable
     # The transformer's handler alias that decided which folders were scanned
@@ -73,6 +77,8 @@ class TransformerFacts:
 
 @dataclass
 class DestinationFacts:
+    """Everything the rules read about one destination, from its definition files."""
+
     dir_name: str
     path: str
     name: str

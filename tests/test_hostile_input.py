@@ -239,7 +239,7 @@ def test_corrupt_lock_files_are_errors(
 def _deny(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
     """Make ``locked`` behave like a mode-000 folder for a non-root user (tests run as
     root here, where chmod does not deny anything)."""
-    real_stat, real_listdir = pathlib.Path.stat, os.listdir
+    real_stat, real_os_stat, real_listdir = pathlib.Path.stat, os.stat, os.listdir
     inside = str(locked) + os.sep
 
     def stat(self: Path, *args: Any, **kwargs: Any) -> Any:
@@ -247,12 +247,19 @@ def _deny(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
             raise PermissionError(13, "Permission denied", str(self))
         return real_stat(self, *args, **kwargs)
 
+    def os_stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, (str, os.PathLike)) and \
+                str(Path(path).absolute()).startswith(inside):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_os_stat(path, *args, **kwargs)
+
     def listdir(path: Any = ".") -> list[str]:
         if str(Path(path).absolute()) == str(locked):
             raise PermissionError(13, "Permission denied", str(path))
         return real_listdir(path)
 
     monkeypatch.setattr(pathlib.Path, "stat", stat)
+    monkeypatch.setattr(os, "stat", os_stat)
     monkeypatch.setattr(os, "listdir", listdir)
 
 

@@ -358,3 +358,15 @@ def test_dict_of_lists_reads_and_names_problems_as_member_by_member() -> None:
         single = value()
         assert outcome(_string_list, single, "/p", non_empty) == \
             outcome(_reference_string_list, single, "/p", non_empty)
+
+
+def test_printable_json_is_the_escaping_pass_on_any_text() -> None:
+    from capcheck.render.terminal import _JSON_UNSAFE, printable
+
+    rng = random.Random(9)
+    alphabet = ["a", " ", "\n", '"', "\\", "\x7f", "\x85", "\u2028", "\u202e", "\ud800", "é",
+                "{", "}", "0"]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        want = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        assert printable(text, json_text=True) == want

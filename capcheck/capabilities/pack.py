@@ -32,6 +32,8 @@ class PackError(Exception):
 
 @dataclass(frozen=True)
 class Condition:
+    """One condition of a capability: a named predicate with its arguments, or an `any` group."""
+
     label: str
     predicate: str | None = None  # None for an `any` group
     args: dict[str, Any] = field(default_factory=dict)
@@ -40,6 +42,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class Capability:
+    """One capability (one variant of it) as the rule pack defines it."""
+
     id: str
     variant: str
     title: str
@@ -54,6 +58,8 @@ class Capability:
 
 @dataclass
 class Pack:
+    """Every capability of the bundled pack and the --rules files, each variant."""
+
     capabilities: list[Capability]  # every variant, in definition order
 
     def variants(self, cap_id: str) -> list[str]:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Result:
+    """A predicate's answer (None: cannot tell) and the evidence for it."""
+
     value: bool | None
     evidence: tuple[Evidence, ...]
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PredicateSpec:
+    """A registered predicate: its function, the arguments it takes and its help."""
+
     name: str
     fn: PredicateFn
     params: dict[str, type]

@@ -37,6 +37,8 @@ class RawDefinition:
 
 @dataclass
 class Discovery:
+    """The definition folders found under one input path, and what could not be used."""
+
     folders: list[Path]
     errors: list[LoadError]
 
@@ -51,6 +53,15 @@ def _probe(path: Path) -> tuple[bool, bool]:
     import stat
 
     return True, stat.S_ISDIR(info.st_mode)
+
+
+def _exists(path: str) -> bool:
+    """``_probe(Path(path))[0]``, for a path already made a string."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -95,18 +106,19 @@ def discover(root: Path) -> Discovery:
     folders: list[Path] = []
     errors: list[LoadError] = []
     for entry in entries:
-        child = root / entry.name
         try:
             if not _is_folder(entry):
                 continue
-            if _probe(child / DB_CONFIG)[0]:
-                folders.append(child)
-            elif any(_probe(child / name)[0] for name in (SCHEMA, UI_CONFIG)):
+            if _exists(os.path.join(entry.path, DB_CONFIG)):
+                folders.append(root / entry.name)
+            elif any(_exists(os.path.join(entry.path, name)) for name in (SCHEMA, UI_CONFIG)):
+                child = root / entry.name
                 errors.append(
                     LoadError(Location(str(child / DB_CONFIG)), f"missing {DB_CONFIG}",
                               child.name)
                 )
         except OSError as exc:
+            child = root / entry.name
             errors.append(LoadError(Location(str(child)),
                                     f"cannot read folder: {_reason(exc)}", child.name))
     if not folders and not errors:

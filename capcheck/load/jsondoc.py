@@ -58,6 +58,8 @@ def pointer(*parts: str | int) -> str:
 
 @dataclass(frozen=True)
 class DuplicateKey:
+    """An object member whose key repeats an earlier one of the same object."""
+
     pointer: str  # pointer of the object member that repeats
     line: int
     column: int
@@ -67,6 +69,8 @@ class DuplicateKey:
 
 @dataclass
 class _Positions:
+    """Offsets of every member and value of a JSON text, its repeated keys, line starts."""
+
     members: dict[str, int]  # pointer -> offset of the key (or array item)
     values: dict[str, int]  # pointer -> offset of the value's first character
     duplicates: list[DuplicateKey]

@@ -69,6 +69,8 @@ YAML_EXPRESSION_KEYS = frozenset({"condition", "template", "value", "else"})
 
 @dataclass(frozen=True)
 class CodeHit:
+    """One place where transformer code branches on an event type."""
+
     event_type: str  # lower-case event type
     location: Location
     snippet: str  # the matched text, e.g. "=== 'record'"

@@ -42,6 +42,8 @@ _STANDARD_TAGS = frozenset(
 
 @dataclass
 class YamlDocument:
+    """A YAML file's data, with the line and column of every value."""
+
     path: Path
     data: Any
     positions: dict[str, tuple[int, int]]

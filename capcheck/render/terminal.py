@@ -45,6 +45,8 @@ def printable(text: str, json_text: bool = False) -> str:
     unsafe characters become ``\\uXXXX`` escapes, so the document still parses to the
     same values; in any other format they are escaped as ``escape_controls`` does."""
     if json_text:
+        if text.isascii() and "\x7f" not in text:  # the usual output: nothing to escape
+            return text
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return "\n".join(escape_controls(line) for line in text.split("\n"))
 

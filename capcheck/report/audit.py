@@ -135,6 +135,8 @@ def sort_errors(errors: list[LoadError]) -> None:
 
 @dataclass
 class AuditResult:
+    """The reports of an audit run and the problems met on the way."""
+
     reports: list[Report]  # sorted by folder name, then definition folder
     errors: list[LoadError]  # unusable input, and fields of the wrong shape (kind "field")
 
@@ -240,7 +242,7 @@ def _real_folder(folder: Path, real_parents: dict[Path, Path]) -> Path:
     parent = real_parents.get(folder.parent)
     if parent is None:
         parent = real_parents[folder.parent] = folder.parent.resolve()
-    return parent / folder.name
+    return folder if parent == folder.parent else parent / folder.name
 
 
 class _Reader:

@@ -60,12 +60,16 @@ STATE_ORDER: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Column:
+    """One capability column of the matrix."""
+
     id: str
     title: str
 
 
 @dataclass(frozen=True)
 class Cell:
+    """One destination's verdict on one capability, as the matrix shows it."""
+
     status: str  # a Status value, "" when the capability was not evaluated
     state: str  # refined state (VDM v2), else the status value
     message: str
@@ -82,6 +86,8 @@ NOT_EVALUATED = Cell("", "", "not evaluated")  # a capability the rules did not 
 
 @dataclass(frozen=True)
 class Row:
+    """One destination's row of the matrix."""
+
     display_name: str
     name: str
     folder: str
@@ -102,6 +108,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Matrix:
+    """The support matrix: columns, rows (sorted), and what was filtered."""
+
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     total: int  # destinations before filtering
