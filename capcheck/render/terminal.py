@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Sequence
-from typing import TextIO
 
 from capcheck.escape import terminal
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 DEFAULT_WIDTH = 100
 
@@ -82,6 +84,8 @@ def paint(text: str, *styles: str, color: bool = True) -> str:
 
 def width(default: int = DEFAULT_WIDTH) -> int:
     """Columns available: ``COLUMNS``, else the terminal's width, else ``default``."""
+    import shutil  # its import (bz2, lzma) is paid only where a width is asked for
+
     columns = shutil.get_terminal_size((default, 24)).columns
     return max(columns, 40)
 

@@ -220,7 +220,6 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
     handlers or flushing its buffers."""
     import pickle
     import signal
-    import traceback
 
     status = 0
     try:
@@ -233,6 +232,8 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
                         payload = pickle.dumps((index, True, fn(items[index])),
                                                pickle.HIGHEST_PROTOCOL)
                     except Exception:  # noqa: BLE001 - sent to the parent, which raises
+                        import traceback  # (textwrap, linecache: only when it is needed)
+
                         payload = pickle.dumps((index, False, traceback.format_exc()),
                                                pickle.HIGHEST_PROTOCOL)
                         status = 1
