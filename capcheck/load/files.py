@@ -59,14 +59,17 @@ def _kind(mode: int) -> str:
     return "is not a regular file"
 
 
+# O_NONBLOCK: opening a FIFO must not wait for a writer.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def read_bytes(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (default
     ``max_file_size()``). Raises FileNotFoundError when it does not exist and
     FileProblem (a short reason) for anything else that prevents reading it."""
     cap = max_file_size() if limit is None else limit
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         raise
     except IsADirectoryError:

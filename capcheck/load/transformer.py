@@ -142,29 +142,34 @@ class TransformerTree:
         self.src = src
         self.rebase = rebase
         self._listings: dict[str, set[str]] = {}  # layout -> its entries' names, casefolded
+        self._layouts: dict[str, Path] = {}  # layout -> src / layout
 
-    def _has_folder(self, layout: str, name: str) -> bool:
-        """``(src / layout / name).is_dir()``: a name that the listing of the layout
-        holds in some case (file systems may ignore case) is asked of the system."""
+    def _folder(self, layout: str, name: str) -> Path | None:
+        """``src / layout / name`` when it is a folder: a name that the listing of the
+        layout holds in some case (file systems may ignore case) is asked of the
+        system."""
         listing = self._listings.get(layout)
         if listing is None:
             listing = self._listings[layout] = set()
+            self._layouts[layout] = self.src / layout
             try:
-                with os.scandir(self.src / layout) as entries:
+                with os.scandir(self._layouts[layout]) as entries:
                     listing.update(entry.name.casefold() for entry in entries)
             except OSError:
                 pass
         if name.casefold() not in listing:
-            return False
-        return (self.src / layout / name).is_dir()
+            return None
+        folder = self._layouts[layout] / name
+        return folder if folder.is_dir() else None
 
     def scan(self, names: list[str]) -> TransformerCode:
         code = TransformerCode()
         for layout in LAYOUTS:
             for name in names:
-                if self._has_folder(layout, name):
+                folder = self._folder(layout, name)
+                if folder is not None:
                     code.folders.append(f"{layout}/{name}")
-                    _scan_folder(self.src / layout / name, code, self.rebase)
+                    _scan_folder(folder, code, self.rebase)
                     break
         return code
 
