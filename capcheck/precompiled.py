@@ -100,7 +100,10 @@ def _install_code(code: dict[str, Any]) -> None:
         if type(source) is str:
             compiled = code.get(source)
             if compiled is not None:  # unmarshalled when used: most runs use a few
-                source = marshal.loads(compiled)
+                try:
+                    source = marshal.loads(compiled)
+                except (EOFError, ValueError, TypeError):  # a damaged entry: the text
+                    pass
         real(source, *args, **kwargs)
 
     dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
@@ -114,11 +117,14 @@ def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
     cache = getattr(re, "_cache", None)
     if not isinstance(cache, dict):
         return
-    for text, flags, final_flags, program, groups, groupindex, indexgroup in patterns:
-        key = (str, text, flags)
-        if key not in cache:
-            cache[key] = _sre.compile(text, final_flags, program, groups, groupindex,
-                                      indexgroup)
+    try:
+        for text, flags, final_flags, program, groups, groupindex, indexgroup in patterns:
+            key = (str, text, flags)
+            if key not in cache:
+                cache[key] = _sre.compile(text, final_flags, program, groups, groupindex,
+                                          indexgroup)
+    except (TypeError, ValueError, RuntimeError):  # a damaged entry (_sre checks the
+        pass  # program it is given): it and the rest are compiled as usual
 
 
 # -- making the file (``python -m capcheck.precompiled``) --------------------------------

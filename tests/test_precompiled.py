@@ -142,6 +142,27 @@ def test_a_file_that_cannot_be_used_changes_nothing(tmp_path: Path, damage: str)
     assert out.strip() == "False"
 
 
+_DAMAGED_ENTRIES = """
+import dataclasses, marshal, sys
+from capcheck import precompiled
+data = precompiled.read()
+data["code"] = {text: b"\\x00broken" for text in data["code"]}
+data["patterns"] = [(p[0], p[1], p[2], [999999], p[4], p[5], p[6]) for p in data["patterns"]]
+precompiled._install_code(data["code"])
+precompiled._install_patterns(data["patterns"])
+from capcheck.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_damaged_entries_are_compiled_as_usual() -> None:
+    _stored()
+    done = subprocess.run([sys.executable, "-c", _DAMAGED_ENTRIES, "matrix", "--format", "json"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"]
+
+
 _RUN = """
 import sys
 from capcheck import precompiled
