@@ -36,30 +36,40 @@ _DEFAULT_MESSAGES = {
 
 
 def decide(cap: Capability, facts: DestinationFacts, decided: dict[str, Verdict]) -> Verdict:
-    unmet = [decided[r] for r in cap.requires if decided[r].status is not Status.SUPPORTED]
-    values: dict[str, str] = {"requires": _join([v.title for v in unmet])}
+    unmet = [v for v in map(decided.__getitem__, cap.requires) if v.status is not _SUPPORTED]
+    requires = _join([v.title for v in unmet])
     if unmet:
         status = (
             Status.UNKNOWN if any(v.status is Status.UNKNOWN for v in unmet)
             else Status.NOT_APPLICABLE
         )
         evidence = tuple(e for v in unmet for e in v.evidence)
-        values.update(present="", missing="", unknown=values["requires"])
+        values = {"requires": requires, "present": "", "missing": "", "unknown": requires}
     else:
-        results = [(c, evaluate_condition(c, facts)) for c in cap.conditions]
-        present = [c.label for c, r in results if r.value is True]
-        missing = [c.label for c, r in results if r.value is False]
-        unknown = [c.label for c, r in results if r.value is None]
-        values.update(present=_join(present), missing=_join(missing), unknown=_join(unknown))
+        present: list[str] = []
+        missing: list[str] = []
+        unknown: list[str] = []
+        found: list[Evidence] = []
+        for condition in cap.conditions:
+            result = evaluate_condition(condition, facts)
+            if result.value is True:
+                present.append(condition.label)
+            elif result.value is False:
+                missing.append(condition.label)
+            elif result.value is None:
+                unknown.append(condition.label)
+            found.extend(result.evidence)
+        values = {"requires": requires, "present": _join(present), "missing": _join(missing),
+                  "unknown": _join(unknown)}
         if not missing and not unknown:
-            status = Status.SUPPORTED
+            status = _SUPPORTED
         elif cap.partial and present and missing:
             status = Status.PARTIAL
         elif missing:
             status = Status.NOT_SUPPORTED
         else:
             status = Status.UNKNOWN
-        evidence = tuple(e for _c, r in results for e in r.evidence)
+        evidence = tuple(found)
     template = cap.messages.get(status.value, _DEFAULT_MESSAGES[status])
     return Verdict(
         capability=cap.id,
@@ -69,6 +79,9 @@ def decide(cap: Capability, facts: DestinationFacts, decided: dict[str, Verdict]
         evidence=_dedupe(evidence),
         variant=cap.variant,
     )
+
+
+_SUPPORTED = Status.SUPPORTED
 
 
 def _dedupe(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:

@@ -267,6 +267,11 @@ class _Reader:
             import yaml  # noqa: F401 - workflows are YAML: imported once, before any fork
         import orjson  # noqa: F401 - the definition parser (see load.jsondoc)
 
+        try:  # what validates schema.json and ui-config.json (load.jsondoc), likewise
+            import simdjson  # noqa: F401
+        except ImportError:  # pragma: no cover - a runtime dependency
+            pass
+
     def read(self, item: _Item, fn: Callable[[LoadedDestination], R]) -> tuple[list[LoadError], R]:
         folder, display = item
         errors: list[LoadError] = []

@@ -97,6 +97,10 @@ _TICKET = 4  # a little-endian block number, written and read whole (see _Ticket
 
 
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    # What the workers use (their results are pickled), imported once before forking.
+    import pickle  # noqa: F401
+    import signal  # noqa: F401
+
     sys.stdout.flush()
     sys.stderr.flush()
     blocks = _blocks(len(items), workers)
