@@ -8,6 +8,7 @@ inside it). This is the only module that walks definition trees.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,25 +44,14 @@ class Discovery:
     errors: list[LoadError]
 
 
-def _probe(path: Path) -> tuple[bool, bool]:
+def _probe(path: Path | str) -> tuple[bool, bool]:
     """(exists, is a folder) for ``path``; raises OSError other than "not found"
     (e.g. PermissionError in an unreadable folder)."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False, False
-    import stat
-
     return True, stat.S_ISDIR(info.st_mode)
-
-
-def _exists(path: str) -> bool:
-    """``_probe(Path(path))[0]``, for a path already made a string."""
-    try:
-        os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    return True
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -69,7 +59,7 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
     OSError other than "not found"."""
     if not entry.is_symlink():
         return entry.is_dir(follow_symlinks=False)
-    return _probe(Path(entry.path))[1]
+    return _probe(entry.path)[1]
 
 
 def _reason(exc: OSError) -> str:
@@ -109,9 +99,9 @@ def discover(root: Path) -> Discovery:
         try:
             if not _is_folder(entry):
                 continue
-            if _exists(os.path.join(entry.path, DB_CONFIG)):
+            if _probe(os.path.join(entry.path, DB_CONFIG))[0]:
                 folders.append(root / entry.name)
-            elif any(_exists(os.path.join(entry.path, name)) for name in (SCHEMA, UI_CONFIG)):
+            elif any(_probe(os.path.join(entry.path, name))[0] for name in (SCHEMA, UI_CONFIG)):
                 child = root / entry.name
                 errors.append(
                     LoadError(Location(str(child / DB_CONFIG)), f"missing {DB_CONFIG}",

@@ -296,15 +296,16 @@ class _FolderScan:
         wanted = _fold_lower(event_type)  # the literal every match of it holds
         if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
             return [hit for hit in self.hits() if hit.event_type == event_type]
-        holding = [seg for seg in self.segments if _spelled(seg.raw_lower, wanted)]
+        spelled = [_spelled(seg.raw_lower, wanted) for seg in self.segments]
+        holding = [seg for seg, found in zip(self.segments, spelled, strict=True) if found]
         quoted = _quoted(wanted)
         constants: dict[str, str] = {}
         if any(quoted.search(seg.raw_lower) for seg in holding):
             constants = self.constants()
         names = _constant_names({n: t for n, t in constants.items() if t == event_type})
         chosen = holding if names is None else [
-            seg for seg in self.segments
-            if _spelled(seg.raw_lower, wanted) or names.search(seg.raw) is not None]
+            seg for seg, found in zip(self.segments, spelled, strict=True)
+            if found or names.search(seg.raw) is not None]
         if not chosen:
             return []
         found = _segment_hits(chosen, constants, _constant_use_patterns(constants))
