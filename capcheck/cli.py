@@ -49,8 +49,23 @@ MESSAGE_LIMIT = 300  # characters of an exception message shown in the one-line 
 def _parser_class() -> type[argparse.ArgumentParser]:
     import argparse
 
+    class Formatter(argparse.HelpFormatter):
+        """argparse's help layout. argparse makes one for every argument added (to check
+        its metavar), and each imports shutil (with zlib, bz2 and lzma) for the width of
+        the terminal; this one finds the same width without it."""
+
+        def __init__(self, prog: str, indent_increment: int = 2,
+                     max_help_position: int = 24, width: int | None = None) -> None:
+            if width is None:
+                width = terminal_columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
     class Parser(argparse.ArgumentParser):
         """argparse with capcheck's error style and exit code 2."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("formatter_class", Formatter)
+            super().__init__(*args, **kwargs)
 
         def error(self, message: str) -> None:  # type: ignore[override]
             self.print_usage(sys.stderr)
@@ -58,6 +73,22 @@ def _parser_class() -> type[argparse.ArgumentParser]:
             raise SystemExit(exitcodes.USAGE)
 
     return Parser
+
+
+def terminal_columns(fallback: int = 80) -> int:
+    """The terminal's width as ``shutil.get_terminal_size((fallback, 24)).columns`` gives
+    it: ``COLUMNS`` when a positive number, else the width of the terminal on standard
+    output, else ``fallback``."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return fallback
 
 
 def _load(name: str) -> ModuleType | None:

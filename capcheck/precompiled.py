@@ -4,8 +4,9 @@ Before a command reads anything, two kinds of work give the same result on every
 
 - ``dataclasses`` writes the methods of capcheck's record classes as source text and
   compiles it (``exec``): about 170 methods at 0.2 ms each, a tenth of a corpus matrix;
-- the regular expressions that capcheck and PyYAML make when imported are parsed and
-  compiled by ``re``'s pure-Python compiler: about 35 ms (10 ms for one of PyYAML's).
+- the regular expressions that capcheck, its libraries and the standard modules they
+  import make when imported are parsed and compiled by ``re``'s pure-Python compiler:
+  about 45 ms (10 ms for one of PyYAML's, 4 ms for ``platform``'s, which orjson imports).
 
 ``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by exactly what they
 are compiled from: a method's source text, a pattern's text and flags. ``install()``
@@ -18,6 +19,12 @@ level head the file); under any other, none of it is used and everything is comp
 as without it. What is handed over is what compiling would make: a test compares every
 entry with a fresh compile, and fails when the file is stale for this interpreter.
 
+``install()`` also defers one import: ``dataclasses`` imports ``inspect`` (with ``ast``,
+``dis`` and ``tokenize``, 8 ms) for a single use, the signature it writes as the docstring
+of a class that has none, and every capcheck record class has one. It is given a
+stand-in that imports ``inspect`` when that happens. (``importlib.util.LazyLoader``
+cannot do it: an ``import`` statement reads the module's ``__spec__``, which runs it.)
+
 ``python -m capcheck.precompiled`` writes the file again (after changing a record class
 or a pattern made at import; an out-of-date file only costs start-up time).
 """
@@ -28,6 +35,7 @@ import builtins
 import marshal
 import os
 import sys
+import types
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -36,8 +44,9 @@ if TYPE_CHECKING:
 
 FILE = os.path.join(os.path.dirname(__file__), "data", "precompiled.bin")
 
-# The modules whose import-time work the file holds, besides every capcheck module.
-LIBRARIES = ("yaml", "jsonschema", "tabulate")
+# The modules whose import-time work the file holds, besides every capcheck module (and,
+# for patterns, every module that importing them imports).
+LIBRARIES = ("yaml", "jsonschema", "tabulate", "orjson", "simdjson")
 
 _installed = False
 
@@ -80,11 +89,34 @@ def install(path: str = FILE) -> None:
     if _installed:
         return
     _installed = True
+    _import_dataclasses()
     data = read(path)
     if data is None:
         return
     _install_code(data["code"])
     _install_patterns(data["patterns"])
+
+
+def _import_dataclasses() -> None:
+    """Import ``dataclasses`` with a stand-in for ``inspect``, which it imports for one
+    use: the stand-in imports the real module when an attribute of it is first read."""
+    if "dataclasses" in sys.modules or "inspect" in sys.modules:
+        return
+    sys.modules["inspect"] = _Deferred("inspect")
+    try:
+        import dataclasses  # noqa: F401
+    finally:
+        if isinstance(sys.modules.get("inspect"), _Deferred):
+            del sys.modules["inspect"]
+
+
+class _Deferred(types.ModuleType):
+    """A module that is imported when one of its attributes is first read."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.__name__), attribute)
 
 
 def _install_code(code: dict[str, Any]) -> None:
@@ -103,7 +135,10 @@ def _install_code(code: dict[str, Any]) -> None:
                 try:
                     source = marshal.loads(compiled)
                 except (EOFError, ValueError, TypeError):  # a damaged entry: the text
-                    pass
+                    compiled = None
+            if compiled is None:  # compiled as dataclasses' own exec would: exec(text)
+                # here would take this module's __future__ flags (string annotations)
+                source = builtins.compile(source, "<string>", "exec", dont_inherit=True)
         real(source, *args, **kwargs)
 
     dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
@@ -129,10 +164,11 @@ def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
 
 # -- making the file (``python -m capcheck.precompiled``) --------------------------------
 
-def collect() -> dict[str, Any]:
+def collect(everyone: bool = True) -> dict[str, Any]:
     """Import every capcheck module and ``LIBRARIES`` (as a fresh interpreter would),
     recording each text ``dataclasses`` compiles for a class of theirs and each pattern
-    they make, and compile them."""
+    made meanwhile (only theirs unless ``everyone``: the standard modules they import
+    make some too), and compile them."""
     import dataclasses
     import importlib
     import pkgutil
@@ -155,7 +191,7 @@ def collect() -> dict[str, Any]:
         caller = sys._getframe(1)
         while caller.f_back is not None and caller.f_globals.get("__name__") == "re":
             caller = caller.f_back
-        if isinstance(pattern, str) and _ours(caller.f_globals.get("__name__")):
+        if isinstance(pattern, str) and (everyone or _ours(caller.f_globals.get("__name__"))):
             keys.add((pattern, int(flags)))
         return real_compile(pattern, flags)
 

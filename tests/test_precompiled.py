@@ -60,7 +60,7 @@ _COLLECT = """
 import json
 from capcheck import precompiled
 precompiled.LIBRARIES = ()  # capcheck's own work only: libraries' versions may differ
-data = precompiled.collect()
+data = precompiled.collect(everyone=False)  # what the standard modules make varies
 print(json.dumps({"texts": sorted(data["code"]),
                   "patterns": [[p[0], p[1]] for p in data["patterns"]]}))
 """
@@ -186,3 +186,56 @@ def test_commands_say_the_same_with_and_without_it(command: list[str]) -> None:
         runs.append((done.returncode, done.stdout, done.stderr))
     assert runs[0] == runs[1]
     assert runs[0][1]
+
+
+_NEW_CLASSES = """
+import dataclasses, json, sys
+if sys.argv[1] == "on":
+    from capcheck import precompiled
+    precompiled.install()
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Undocumented:  # no docstring: dataclasses writes its signature there (inspect)
+    count: int
+    names: "list[str]" = dataclasses.field(default_factory=list)
+
+print(json.dumps([Undocumented.__doc__, repr(Undocumented.__init__.__annotations__),
+                  repr(Undocumented(2) < Undocumented(3)), repr(Undocumented(1))]))
+"""
+
+
+def test_a_class_the_file_does_not_hold_is_made_as_without_it() -> None:
+    """Texts that are not in the file are compiled as ``dataclasses`` compiles them (not
+    with the annotations of ``precompiled``'s own ``__future__`` import), and a class
+    without a docstring still gets its signature, from the real ``inspect``."""
+    _stored()
+    on, off = (json.loads(_python(_NEW_CLASSES, mode)) for mode in ("on", "off"))
+    assert on == off
+    assert on[0] == "Undocumented(count: int, names: 'list[str]' = <factory>)"
+    assert on[1] == "{'count': <class 'int'>, 'names': 'list[str]', 'return': None}"
+
+
+_DEFERRED = """
+import sys
+from capcheck import precompiled
+precompiled.install()
+import dataclasses
+before = "inspect" in sys.modules
+from capcheck.cli import main
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+during = "inspect" in sys.modules
+import inspect
+assert inspect.signature is dataclasses.inspect.signature  # the stand-in forwards
+assert type(sys.modules["inspect"]) is type(sys) and inspect.__spec__ is not None
+print(code, before, during)
+"""
+
+
+def test_inspect_is_imported_only_when_used() -> None:
+    assert _python(_DEFERRED, "matrix", "--format", "json").split() == ["0", "False", "False"]
+    # imported by someone else first: nothing is deferred, the real module is used
+    code = ("import inspect, sys\nfrom capcheck import precompiled\nprecompiled.install()\n"
+            "import dataclasses\nprint(dataclasses.inspect is inspect)")
+    assert _python(code).strip() == "True"

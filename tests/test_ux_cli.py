@@ -476,3 +476,31 @@ def test_rule_imports_nothing_heavy_and_no_other_command() -> None:
                  "capcheck.commands.check", "capcheck.commands.audit", "capcheck.commands.map"):
         assert name not in loaded, name
     assert "capcheck.commands.rule" in loaded
+
+
+_COLUMNS = """
+import json, os, shutil, sys
+from capcheck.cli import terminal_columns
+print(json.dumps([shutil.get_terminal_size().columns, terminal_columns()]))
+"""
+
+
+@pytest.mark.parametrize("columns", [None, "133", "0", "-5", "wide", ""])
+def test_help_width_is_shutils_without_importing_it(columns: str | None) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    done = subprocess.run([sys.executable, "-c", _COLUMNS], capture_output=True, text=True,
+                          env=env, check=True, stdin=subprocess.DEVNULL)
+    expected, got = json.loads(done.stdout)
+    assert got == expected
+    # the help text is laid out at that width
+    help_run = subprocess.run([sys.executable, "-m", "capcheck", "matrix", "--help"],
+                              capture_output=True, text=True, env=env, check=True)
+    assert max(map(len, help_run.stdout.splitlines())) <= max(expected - 2, 22)
+
+
+def test_building_a_command_parser_imports_no_shutil() -> None:
+    loaded = _modules_after(["matrix", "--format", "json"])
+    assert "shutil" not in loaded
+    assert "inspect" not in loaded
