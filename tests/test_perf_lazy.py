@@ -370,3 +370,64 @@ def test_printable_json_is_the_escaping_pass_on_any_text() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         want = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         assert printable(text, json_text=True) == want
+
+
+# -- where matches can start: the finders give what a plain search gives ----------------
+
+_ARRAY_SOUP = ["[", "]", "'record'", '"track"', "`identify`", "'records'", ",", " ", "\n", "\t",
+               "=", "(", ":", ">", "return", "in", "x", "return ", "in ", "; ", "'RECORD'",
+               "EventType", "case ", "rudder", "const g = ", "{", "}", "\u00a0", "\x1c"]
+
+
+def _reference_list_hits(seg: object) -> list[tuple[str, object, str]]:
+    """``_list_hits`` with a plain search of ``_ARRAY`` at every position."""
+    from capcheck.load import transformer as tr
+
+    found = []
+    for match in tr._ARRAY.finditer(seg.text):  # type: ignore[attr-defined]
+        items = [i for i in match.group(1).split(",") if i.strip()]
+        typed = [tr._ITEM.match(i) for i in items]
+        if items and all(typed):
+            line, col = tr._line_col(seg.text, match.start())  # type: ignore[attr-defined]
+            found.extend((m.group("type").lower(), (line, col), " ".join(match.group().split()))
+                         for m in typed if m is not None)
+    return found
+
+
+def _segments_of(texts: list[str]) -> list[object]:
+    from capcheck.load import transformer as tr
+
+    return [tr._Segment(text, "f.js", tr.CODE_PATTERNS) for text in texts]
+
+
+def _finders_agree(seg: object) -> None:
+    from capcheck.load import transformer as tr
+
+    hits = [(h.event_type, (h.location.line, h.location.column), h.snippet)
+            for h in tr._list_hits(seg)]  # type: ignore[arg-type]
+    assert hits == _reference_list_hits(seg), seg.text  # type: ignore[attr-defined]
+    gates = seg.gates  # type: ignore[attr-defined]
+    for pattern in tr._STARTS:
+        assert ([(m.start(), m.group()) for m in gates.finditer(pattern)]
+                == [(m.start(), m.group()) for m in pattern.finditer(gates.text)]), pattern
+
+
+def test_start_finders_on_token_soup() -> None:
+    rng = random.Random(5)
+    soup = _ARRAY_SOUP + _SOUP
+    texts = ["".join(rng.choice(soup) for _ in range(rng.randint(3, 80))) for _ in range(1500)]
+    texts += ["x = ['record', 'track']", "return\n  [ , 'record',]", "a[ 'record' ]",
+              "f( ['record'])", "in['record']", "(['a'], ['record'])", "x =\u00a0['record']"]
+    for seg in _segments_of(texts):
+        _finders_agree(seg)
+
+
+def test_start_finders_on_the_real_tree(real_src: Path) -> None:
+    from capcheck.load.transformer import CODE_SUFFIXES
+
+    texts = [path.read_text(encoding="utf-8", errors="replace")
+             for path in sorted(real_src.rglob("*")) if path.suffix in CODE_SUFFIXES
+             and "__tests__" not in path.parts and path.is_file()][:400]
+    assert len(texts) > 100
+    for seg in _segments_of(texts):
+        _finders_agree(seg)

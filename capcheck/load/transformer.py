@@ -626,7 +626,10 @@ def _list_hits(seg: _Segment) -> list[CodeHit]:
     """A list made only of event-type names (`['record', 'audiencelist']`) is a list of
     handled types: code that dispatches on it handles each of them."""
     hits: list[CodeHit] = []
-    for match in seg.gates.finditer(_ARRAY):
+    gates = seg.gates
+    matches = (_finditer_at(_ARRAY, seg.text, _typed_array_starts(gates)) if gates.ascii
+               else gates.finditer(_ARRAY))
+    for match in matches:
         items = [i for i in match.group(1).split(",") if i.strip()]
         typed = [_ITEM.match(i) for i in items]
         if not items or not all(typed):
@@ -639,6 +642,26 @@ def _list_hits(seg: _Segment) -> list[CodeHit]:
             hits.append(CodeHit(item.group("type").lower(),
                                 Location(seg.file, seg.base_line + line, col), snippet))
     return hits
+
+
+# An array's opening bracket before its first item, when that is an event type name.
+_TYPED_OPENING = re.compile(rf"""\[(?=[\s,]*['"`](?:{_TYPES_ALT})['"`])""")
+
+
+def _typed_array_starts(gates: _Gates) -> Iterator[int]:
+    """Where an ``_ARRAY`` match that ``_list_hits`` keeps can start, in order, in an
+    ASCII text: at the blanks before a ``[`` whose first item (past blanks and commas)
+    is a quoted type name. (A match starts after the character its lookbehind checks,
+    so before the blanks ahead of its ``[``; a list whose first item is not a type name
+    is not kept, and no match of ``_ARRAY``, having no bracket inside, overlaps a kept
+    one.) Searching for the bracket is fast where the lookbehinds, tried at every
+    position, are not."""
+    text = gates.text
+    for opening in _TYPED_OPENING.finditer(gates.lower):
+        start = opening.start()
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        yield start
 
 
 _EVENT_TYPE_SET = frozenset(EVENT_TYPES)

@@ -97,6 +97,8 @@ _TICKET = 4  # a little-endian block number, written and read whole (see _Ticket
 
 
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    import gc
+
     # What the workers use (their results are pickled), imported once before forking.
     import pickle  # noqa: F401
     import signal  # noqa: F401
@@ -109,14 +111,19 @@ def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[
     readers: list[int] = []
     tickets: _Tickets | None = None
     try:
+        # What exists now is the workers' too: the collector in each leaves it alone
+        # (instead of writing to every object it looks at, which copies the pages).
+        gc.freeze()
         try:
             tickets = _Tickets(range(workers, len(blocks)))
             for first in range(workers):
                 _start(fn, items, blocks, first, tickets, pids, readers)
         except OSError:  # no process or pipe to be had (limits, sandbox): one process
+            gc.unfreeze()
             _stop(pids, readers, tickets)
             yield from map(fn, items)
             return
+        gc.unfreeze()
         tickets.close_reader()
         yield from _collect(readers, len(items), tickets)
     finally:
