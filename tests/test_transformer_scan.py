@@ -148,3 +148,57 @@ def test_comment_stripping_keeps_positions() -> None:
     assert len(cleaned) == len(text)
     assert cleaned.count("\n") == text.count("\n")
     assert cleaned.split("\n")[2] == "c '   ' \"    \""
+
+
+_ALIASED = """\
+bindings:
+  - &shared
+    condition: $.message.type = 'record'
+steps:
+  - name: again
+    <<: *shared
+  - name: loop
+    condition: &self [ *self, "$.message.type = 'track'" ]
+"""
+
+
+def _bomb(levels: int = 12) -> str:
+    lines = ["base: &l0 [\"$.message.type = 'identify'\", 'x', 'x', 'x', 'x', 'x', 'x', 'x']"]
+    for level in range(1, levels):
+        refs = ", ".join([f"*l{level - 1}"] * 8)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    return "condition:\n" + "".join(f"  {line}\n" for line in lines)  # 8**12 paths
+
+
+def test_workflow_aliases_cycles_and_bombs_are_each_node_once(tmp_path: Path) -> None:
+    """An alias repeats a node (its hits are the same, found once); an alias inside its
+    own anchor is a cycle, and anchors of anchors a bomb: the scan ends, at once."""
+    import signal
+    import time
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the scan did not end")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)  # a hang before the fix: fail instead of stopping the test run
+    try:
+        _scan_aliased(tmp_path, time.monotonic())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _scan_aliased(tmp_path: Path, started: float) -> None:
+    import time
+
+    folder = tmp_path / "src" / "cdk" / "v2" / "destinations" / "aliased"
+    folder.mkdir(parents=True)
+    (folder / "procWorkflow.yaml").write_text(_ALIASED)
+    (folder / "rtWorkflow.yaml").write_text(_bomb())
+    code = scan_destination(tmp_path / "src", ["aliased"])
+    assert time.monotonic() - started < 30  # a hang before: no timing of speed here
+    assert code.errors == []
+    found = sorted((h.event_type, Path(h.location.file).name, h.location.line)
+                   for h in code.hits)
+    assert found == [("identify", "rtWorkflow.yaml", 2), ("record", "procWorkflow.yaml", 3),
+                     ("track", "procWorkflow.yaml", 8)]

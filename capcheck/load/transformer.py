@@ -824,13 +824,24 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
 
 
 def _expression_scalars(node: Any) -> list[Any]:
-    """Every scalar node under an expression key, in document order."""
+    """Every scalar node under an expression key, in document order, each once.
+
+    Aliases make the composed nodes a graph: a node an alias repeats is the same node,
+    found again (its scalars would give the same hits at the same places), and an alias
+    inside its own anchor (``&a [*a]``) is a cycle. So each node is looked at once (once
+    as an expression and once not), which also keeps an alias bomb (anchors repeating
+    anchors, a billion nodes in a few lines) to the size of its text."""
     import yaml
 
     found: list[Any] = []
+    seen: set[tuple[int, bool]] = set()
     stack: list[tuple[Any, bool]] = [(node, False)]
     while stack:
         current, in_expr = stack.pop()
+        key = (id(current), in_expr)
+        if key in seen:
+            continue
+        seen.add(key)
         if isinstance(current, yaml.ScalarNode):
             if in_expr:
                 found.append(current)
