@@ -838,10 +838,10 @@ def _expression_scalars(node: Any) -> list[Any]:
     stack: list[tuple[Any, bool]] = [(node, False)]
     while stack:
         current, in_expr = stack.pop()
-        key = (id(current), in_expr)
-        if key in seen:
+        visit = (id(current), in_expr)
+        if visit in seen:
             continue
-        seen.add(key)
+        seen.add(visit)
         if isinstance(current, yaml.ScalarNode):
             if in_expr:
                 found.append(current)
