@@ -312,3 +312,21 @@ def test_options_may_come_between_positionals(
     second = run(capsys, "audit", str(core_defs / "plain_retl"), "--format", "json")
     assert first == second and first[0] == 0
     assert json.loads(first[1])["reports"][0]["name"] == "PLAIN_RETL"
+
+
+def test_a_folder_reached_twice_is_read_once(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Links to a definition folder, and a root given twice or through a linked parent,
+    read each real folder once (named as first found); a link to a folder elsewhere is
+    a definition of its own."""
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    shutil.copytree(BUNDLED, defs / "alpha")
+    shutil.copytree(BUNDLED, tmp_path / "elsewhere" / "gamma")
+    (defs / "beta").symlink_to("alpha")  # the same folder again
+    (defs / "gamma").symlink_to(tmp_path / "elsewhere" / "gamma")
+    (tmp_path / "again").symlink_to(defs)
+    code, doc = audit_json(capsys, str(defs), str(tmp_path / "again"), str(defs / "alpha"))
+    assert code == 0
+    shown = sorted(Path(r["definition"]).relative_to(tmp_path).as_posix() for r in doc["reports"])
+    assert shown == ["defs/alpha", "defs/gamma"]

@@ -38,10 +38,14 @@ class RawDefinition:
 
 @dataclass
 class Discovery:
-    """The definition folders found under one input path, and what could not be used."""
+    """The definition folders found under one input path, and what could not be used;
+    when they were found by listing a folder, that folder and the names of the links
+    among them."""
 
     folders: list[Path]
     errors: list[LoadError]
+    listed_in: Path | None = None
+    links: frozenset[str] = frozenset()
 
 
 def _probe(path: Path | str) -> tuple[bool, bool]:
@@ -95,12 +99,15 @@ def discover(root: Path) -> Discovery:
                                         f"cannot read folder: {_reason(exc)}")])
     folders: list[Path] = []
     errors: list[LoadError] = []
+    links: set[str] = set()
     for entry in entries:
         try:
             if not _is_folder(entry):
                 continue
             if _probe(os.path.join(entry.path, DB_CONFIG))[0]:
                 folders.append(root / entry.name)
+                if entry.is_symlink():
+                    links.add(entry.name)
             elif any(_probe(os.path.join(entry.path, name))[0] for name in (SCHEMA, UI_CONFIG)):
                 child = root / entry.name
                 errors.append(
@@ -118,7 +125,7 @@ def discover(root: Path) -> Discovery:
                 f"holds no destination definition (no {DB_CONFIG} here or one level down)",
             )
         )
-    return Discovery(folders, errors)
+    return Discovery(folders, errors, root, frozenset(links))
 
 
 def load_definition_file(

@@ -7,6 +7,7 @@ LoadErrors beside the reports of the others.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +214,10 @@ def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_I
     """The definition folders under ``roots`` (each once, however often it is reached),
     with their display names; what cannot be used goes to ``errors``."""
     bundled = None if portable else resources.bundled_rebase()
-    seen: set[Path] = set()
+    # What lies below the bundled folder is named after it (a string test first: most
+    # folders are not below it, which rebased() finds out by raising).
+    below_bundled = "" if bundled is None else os.path.join(str(bundled[0]), "")
+    seen: set[str] = set()
     items: list[_Item] = []
     real_parents: dict[Path, Path] = {}
     for root in roots:
@@ -222,13 +226,21 @@ def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_I
         base = root.resolve().parent
         if root.is_file():
             base = base.parent
+        listed = found.listed_in
+        real_listed = None if listed is None else _real_parent(listed, real_parents)
+        as_listed = real_listed == listed
         for folder in found.folders:
-            key = _real_folder(folder, real_parents)
-            if key in seen:
+            if real_listed is None or folder.name in found.links:
+                key = _real_folder(folder, real_parents)
+            else:  # a folder listed in `listed` that is not a link, as _real_folder finds
+                key = folder if as_listed else real_listed / folder.name
+            text = str(key)
+            if text in seen:
                 continue
-            seen.add(key)
+            seen.add(text)
             display = rebased(key, (base, Path()), key) if portable else None
-            if bundled is not None and rebased(key, bundled, key) != key:
+            if bundled is not None and str(key).startswith(below_bundled) \
+                    and rebased(key, bundled, key) != key:
                 display = rebased(key, bundled, key)  # <bundled>/destinations/<name>
             items.append((folder, display))
     return items
@@ -237,12 +249,19 @@ def _plan(roots: list[Path], portable: bool, errors: list[LoadError]) -> list[_I
 def _real_folder(folder: Path, real_parents: dict[Path, Path]) -> Path:
     """``folder.resolve()``, resolving each parent folder once: a folder that is not a
     link resolves to its resolved parent joined with its name."""
-    if folder.name in ("", ".", "..") or folder.is_symlink():
+    if folder.name in ("", ".", "..") or os.path.islink(folder):
         return folder.resolve()
-    parent = real_parents.get(folder.parent)
-    if parent is None:
-        parent = real_parents[folder.parent] = folder.parent.resolve()
-    return folder if parent == folder.parent else parent / folder.name
+    up = folder.parent
+    real = _real_parent(up, real_parents)
+    return folder if real == up else real / folder.name
+
+
+def _real_parent(folder: Path, real_parents: dict[Path, Path]) -> Path:
+    """``folder.resolve()``, resolving each folder once."""
+    real = real_parents.get(folder)
+    if real is None:
+        real = real_parents[folder] = folder.resolve()
+    return real
 
 
 class _Reader:
