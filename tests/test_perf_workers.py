@@ -111,6 +111,18 @@ def test_a_failing_worker_raises_with_its_traceback() -> None:
     assert "Traceback" in caught.value.__notes__[0] and "_fails_at_123" in caught.value.__notes__[0]
 
 
+def _unpicklable_at_77(n: int) -> object:
+    return (lambda: n) if n == 77 else n
+
+
+def test_a_result_that_cannot_be_sent_back_is_an_error() -> None:
+    """The block holding it cannot be pickled: the worker says why, nothing hangs."""
+    with pytest.raises(WorkerError, match="in a worker process: .*(pickle|lambda)"):
+        list(ordered_map(_unpicklable_at_77, list(range(400)), jobs=2))
+    got = list(ordered_map(_unpicklable_at_77, list(range(76)), jobs=2))
+    assert got == list(range(76))
+
+
 def _dies_at_50(n: int) -> int:
     if n == 50:
         os._exit(3)

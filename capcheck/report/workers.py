@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # Below this many items per worker, starting workers costs more than it saves.
 MIN_ITEMS_PER_JOB = 24
-_FRAME_SIZE = 8  # a little-endian 64-bit length before each pickled result
+_FRAME_SIZE = 8  # a little-endian 64-bit length before each pickled block of results
 
 
 class WorkerError(RuntimeError):
@@ -238,10 +238,11 @@ def _stop(pids: list[int], readers: list[int], tickets: _Tickets | None = None) 
 def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first: int,
           tickets: int, fd: int) -> None:
     """In a worker: for block ``first``, then for each block claimed from the
-    ``tickets`` pipe until it ends, send ``(index, True, fn(item))`` for each of its
-    indices (the block's results together, when it is done), or ``(index, False,
-    traceback)`` for the first that fails; then exit without running the parent's exit
-    handlers or flushing its buffers."""
+    ``tickets`` pipe until it ends, send the block's ``(index, True, fn(item))`` for each
+    of its indices, pickled together when the block is done (the classes and repeated
+    strings of its results are written once), ending at ``(index, False, traceback)``
+    for the first that fails; then exit without running the parent's exit handlers or
+    flushing its buffers."""
     import pickle
     import signal
 
@@ -251,26 +252,35 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
         with os.fdopen(fd, "wb", buffering=1 << 16) as stream:
             number: int | None = first
             while number is not None and not status:
-                for index in blocks[number]:
+                block = blocks[number]
+                results: list[tuple[int, bool, Any]] = []
+                for index in block:
                     try:
-                        payload = pickle.dumps((index, True, fn(items[index])),
-                                               pickle.HIGHEST_PROTOCOL)
+                        results.append((index, True, fn(items[index])))
                     except Exception:  # noqa: BLE001 - sent to the parent, which raises
-                        import traceback  # (textwrap, linecache: only when it is needed)
-
-                        payload = pickle.dumps((index, False, traceback.format_exc()),
-                                               pickle.HIGHEST_PROTOCOL)
+                        results.append((index, False, _traceback()))
                         status = 1
-                    stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
-                    stream.write(payload)
-                    if status:
                         break
+                try:
+                    payload = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+                except Exception:  # noqa: BLE001 - a result that cannot be pickled
+                    payload = pickle.dumps([(block[0], False, _traceback())],
+                                           pickle.HIGHEST_PROTOCOL)
+                    status = 1
+                stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
+                stream.write(payload)
                 stream.flush()
                 number = _claim(tickets)
     except BaseException:  # noqa: BLE001 - e.g. the parent went away: just stop
         status = 1
     finally:
         os._exit(status)
+
+
+def _traceback() -> str:
+    import traceback  # (textwrap, linecache: only when it is needed)
+
+    return traceback.format_exc()
 
 
 def _claim(tickets: int) -> int | None:
@@ -319,10 +329,11 @@ def _collect(readers: list[int], count: int, tickets: _Tickets) -> Iterator[Any]
                     continue
                 buffer = buffers[fd]
                 buffer += chunk
-                for index, ok, value in _frames(buffer):
-                    if not ok:
-                        raise _failure(str(value))
-                    ready[index] = value
+                for results in _frames(buffer):
+                    for index, ok, value in results:
+                        if not ok:
+                            raise _failure(str(value))
+                        ready[index] = value
     finally:
         selector.close()
 
@@ -342,8 +353,9 @@ def _failure(trace: str) -> WorkerError:
     return failure
 
 
-def _frames(buffer: bytearray) -> Iterator[tuple[int, bool, Any]]:
-    """Complete frames at the start of ``buffer`` (removed from it), unpickled."""
+def _frames(buffer: bytearray) -> Iterator[list[tuple[int, bool, Any]]]:
+    """Complete frames at the start of ``buffer`` (removed from it), unpickled: the
+    results of one block each."""
     import pickle
 
     start = 0
