@@ -54,7 +54,10 @@ _installed = False
 def interpreter_tag() -> bytes:
     """The first line of the file: what its compiled forms are valid for."""
     import _sre
-    from importlib.util import MAGIC_NUMBER
+    try:  # what importlib.util re-exports, without importing it (1-2 ms)
+        from _frozen_importlib_external import MAGIC_NUMBER
+    except ImportError:  # pragma: no cover - an interpreter without it
+        from importlib.util import MAGIC_NUMBER
 
     major, minor, micro = sys.version_info[:3]
     return (f"capcheck-precompiled 1 {sys.implementation.name} {major}.{minor}.{micro} "
