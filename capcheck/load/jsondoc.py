@@ -602,10 +602,13 @@ def _nested_as_deep(raw: bytes, depth: int) -> bool:
     a pair), so that a string runs quote to quote; then everything but brackets and
     quotes, then the strings. Each pass removes the innermost pairs, one level; a run
     of ``depth - passes`` opening brackets proves the depth at once (a deep, thin nest
-    is decided in the first pass)."""
+    is decided in the first pass), fewer than ``depth - passes`` pairs left disproves
+    it."""
     kept = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_BRACKET)
     brackets = _STRING.sub(b"", kept.replace(b'""', b"")).translate(_OPENING)
     for passes in range(depth):
+        if len(brackets) < 2 * (depth - passes):  # balanced: too few pairs left to nest
+            return False  # that deep (a wide document is decided in a pass or two)
         if b"[" * (depth - passes) in brackets:
             return True
         shallower = brackets.replace(b"[]", b"")
