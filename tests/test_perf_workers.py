@@ -35,12 +35,16 @@ def _square(n: int) -> tuple[int, int, int]:
     return n, n * n, os.getpid()
 
 
+_HERE = os.getpid()  # this process, which works as the first worker
+
+
 def test_ordered_map_gives_map_in_order() -> None:
     items = list(range(500))
     got = list(ordered_map(_square, items, jobs=3))
     assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in items]
     assert len({pid for _n, _sq, pid in got}) == 3  # really three workers
-    assert os.getpid() not in {pid for _n, _sq, pid in got}
+    assert _HERE in {pid for _n, _sq, pid in got}  # this process one of them
+    assert [pid for _n, _sq, pid in got[:2]] == [_HERE, _HERE]  # starting on block 0
 
 
 @pytest.mark.parametrize("count,jobs", [(2, 2), (3, 2), (47, 3), (239, 2), (2390, 2), (10**5, 8)])
@@ -86,11 +90,12 @@ def _cpus(_n: int) -> tuple[int, ...]:
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
 def test_each_worker_keeps_to_one_cpu() -> None:
-    allowed = set(os.sched_getaffinity(0))
-    got = set(ordered_map(_cpus, list(range(200)), jobs=2))
-    assert all(len(cpus) == 1 and set(cpus) <= allowed for cpus in got)
-    assert len(got) == min(2, len(allowed))  # in turn: two CPUs when there are two
-    assert set(os.sched_getaffinity(0)) == allowed  # the parent is left as it was
+    allowed = tuple(sorted(os.sched_getaffinity(0)))
+    got = set(ordered_map(_cpus, list(range(400)), jobs=3))
+    forked = got - {allowed}
+    assert forked and all(len(cpus) == 1 and set(cpus) <= set(allowed) for cpus in forked)
+    assert len(forked) == min(2, len(allowed))  # in turn: two CPUs when there are two
+    assert tuple(sorted(os.sched_getaffinity(0))) == allowed  # this process is left as it was
 
 
 def test_ordered_map_one_job_is_in_process() -> None:
@@ -98,51 +103,65 @@ def test_ordered_map_one_job_is_in_process() -> None:
     assert {pid for _n, _sq, pid in got} == {os.getpid()}
 
 
-def _fails_at_123(n: int) -> int:
-    if n == 123:
-        raise ValueError("boom at 123")
+def _fails_in_a_worker(n: int) -> int:
+    if os.getpid() != _HERE:  # in a forked worker (this process goes on)
+        raise ValueError(f"boom at {n}")
     return n
 
 
+def _fails_here(n: int) -> int:
+    if os.getpid() == _HERE and n > 3:
+        raise KeyError("here")
+    return n
+
+
+def test_a_failure_in_this_process_is_raised_as_it_is() -> None:
+    """This process works too: what its own call of ``fn`` raises is raised, as with
+    one job, and the forked workers are stopped."""
+    with pytest.raises(KeyError, match="here"):
+        list(ordered_map(_fails_here, list(range(400)), jobs=2))
+
+
 def test_a_failing_worker_raises_with_its_traceback() -> None:
-    with pytest.raises(WorkerError, match="boom at 123") as caught:
-        list(ordered_map(_fails_at_123, list(range(400)), jobs=2))
-    assert str(caught.value) == "in a worker process: ValueError: boom at 123"
-    assert "Traceback" in caught.value.__notes__[0] and "_fails_at_123" in caught.value.__notes__[0]
+    with pytest.raises(WorkerError, match="boom at") as caught:
+        list(ordered_map(_fails_in_a_worker, list(range(400)), jobs=2))
+    first = workers._blocks(400, 2)[1][0]  # the forked worker starts on block 1
+    assert str(caught.value) == f"in a worker process: ValueError: boom at {first}"
+    notes = caught.value.__notes__[0]
+    assert "Traceback" in notes and "_fails_in_a_worker" in notes
 
 
-def _unpicklable_at_77(n: int) -> object:
-    return (lambda: n) if n == 77 else n
+def _unpicklable_in_a_worker(n: int) -> object:
+    return (lambda: n) if os.getpid() != _HERE else n  # in a forked worker
 
 
 def test_a_result_that_cannot_be_sent_back_is_an_error() -> None:
     """The block holding it cannot be pickled: the worker says why, nothing hangs."""
     with pytest.raises(WorkerError, match="in a worker process: .*(pickle|lambda)"):
-        list(ordered_map(_unpicklable_at_77, list(range(400)), jobs=2))
-    got = list(ordered_map(_unpicklable_at_77, list(range(76)), jobs=2))
-    assert got == list(range(76))
+        list(ordered_map(_unpicklable_in_a_worker, list(range(400)), jobs=2))
+    assert list(ordered_map(_unpicklable_in_a_worker, list(range(40)), jobs=1)) == list(range(40))
 
 
-def _dies_at_50(n: int) -> int:
-    if n == 50:
+def _dies_in_a_worker(n: int) -> int:
+    if os.getpid() != _HERE:  # a forked worker (never this process)
         os._exit(3)
     return n
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
-    assert effective_jobs(2, 300) == 2  # never run _dies_at_50 in this process
+    assert effective_jobs(2, 300) == 2
     with pytest.raises(WorkerError, match="ended before"):
-        list(ordered_map(_dies_at_50, list(range(300)), jobs=2))
+        list(ordered_map(_dies_in_a_worker, list(range(300)), jobs=2))
 
 
 def test_stopping_early_leaves_no_worker_behind() -> None:
     results = ordered_map(_square, list(range(2000)), jobs=2)
     first = next(results)
     pids = {first[2]}
-    for _ in range(30):
+    while pids == {_HERE}:  # until a forked worker's result has come
         pids.add(next(results)[2])
     results.close()  # the consumer stops: the workers are killed and reaped
-    for pid in pids:
+    for pid in pids - {_HERE}:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
 
@@ -285,6 +304,6 @@ def test_a_refused_fork_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatc
         return real_fork()
 
     monkeypatch.setattr(os, "fork", fork_once)
-    got = list(ordered_map(_square, list(range(300)), jobs=2))
+    got = list(ordered_map(_square, list(range(300)), jobs=3))
     assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in range(300)]
     assert {pid for _n, _sq, pid in got} == {os.getpid()}  # all in this process
