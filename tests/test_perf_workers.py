@@ -307,3 +307,28 @@ def test_a_refused_fork_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatc
     got = list(ordered_map(_square, list(range(300)), jobs=3))
     assert [(n, sq) for n, sq, _pid in got] == [(n, n * n) for n in range(300)]
     assert {pid for _n, _sq, pid in got} == {os.getpid()}  # all in this process
+
+
+def test_this_process_never_waits_on_tickets_it_has_not_written() -> None:
+    """While some block numbers are not in the pipe yet, this process takes those: the
+    workers may empty the pipe meanwhile, and only this process could fill it again."""
+    tickets = workers._Tickets(range(1, 100_000))  # far more than a pipe holds
+    try:
+        assert tickets.writing
+        os.set_blocking(tickets.read_end, False)  # drain it, as busy workers would
+        drained = b""
+        while True:
+            try:
+                chunk = os.read(tickets.read_end, 1 << 16)
+            except BlockingIOError:
+                break
+            drained += chunk
+        taken = len(drained) // workers._TICKET
+        assert 0 < taken < 99_999
+        assert tickets.claim() == 1 + taken  # the first number not written, at once
+        rest = [tickets.claim() for _ in range(99_999 - taken - 1)]
+        assert rest == list(range(2 + taken, 100_000)) and not tickets.writing
+        assert tickets.claim() is None  # the pipe is empty and its writer closed
+    finally:
+        tickets.close_writer()
+        tickets.close_reader()

@@ -169,6 +169,20 @@ class _Tickets:
         self._pending = b""
         self.close_writer()
 
+    def claim(self) -> int | None:
+        """The next block number for the writing process, None when none is left. While
+        some are not written yet, it takes the first of those: reading the pipe then
+        could wait for ever (the workers may empty it between a ``feed`` and the read,
+        and only this process can fill it again). Once all are written, the pipe is
+        read: it holds the rest, or ends."""
+        if not self._pending:
+            return _claim(self.read_end)
+        number = int.from_bytes(self._pending[:_TICKET], "little")
+        self._pending = self._pending[_TICKET:]
+        if not self._pending:
+            self.close_writer()
+        return number
+
     def close_writer(self) -> None:
         if self.write_end >= 0:
             os.close(self.write_end)
@@ -350,8 +364,11 @@ def _share(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range],
             if own is not None:
                 index = next(own, None)
                 if index is None:  # block done: the next unclaimed one, if any
-                    feed()  # (so that the claim cannot wait on tickets not yet written)
-                    number = _claim(tickets.read_end)
+                    fd = tickets.write_end
+                    number = tickets.claim()
+                    if feeding and not tickets.writing:
+                        selector.unregister(fd)
+                        feeding = False
                     own = None if number is None else iter(blocks[number])
                     continue
                 ready[index] = fn(items[index])
