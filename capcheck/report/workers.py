@@ -56,11 +56,18 @@ def effective_jobs(jobs: int | None, items: int) -> int:
     automatic: one per CPU, at most one per ``MIN_ITEMS_PER_JOB`` items), never more
     than there are items, 1 where processes cannot be forked (no ``os.fork``, or other
     threads running)."""
-    if not hasattr(os, "fork") or items < 2 or _threaded():
+    if not hasattr(os, "fork") or items < 2 or _threaded() or not _pollable():
         return 1
     if not jobs:
         jobs = min(available_cpus(), items // MIN_ITEMS_PER_JOB)
     return max(1, min(jobs, items))
+
+
+def _pollable() -> bool:
+    """Whether ``select.poll`` is there, which this process waits on its workers with."""
+    import select
+
+    return hasattr(select, "poll")
 
 
 def _threaded() -> bool:
@@ -102,9 +109,7 @@ _TICKET = 4  # a little-endian block number, written and read whole (see _Ticket
 def _forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
     import gc
 
-    # What the workers use (their results are pickled), imported once before forking.
-    import pickle  # noqa: F401
-    import signal  # noqa: F401
+    _pickle()  # what the workers use, imported once before forking
 
     sys.stdout.flush()
     sys.stderr.flush()
@@ -244,7 +249,7 @@ def _unpin(allowed: set[int] | None) -> None:
 
 def _stop(pids: list[int], readers: list[int], tickets: _Tickets | None = None) -> None:
     """Close the pipes, kill and reap the workers (each once: the lists are emptied)."""
-    import signal
+    import _signal as signal  # (the signal module makes enums of them: 1 ms)
 
     if tickets is not None:
         tickets.close_writer()
@@ -275,8 +280,9 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
     strings of its results are written once), ending at ``(index, False, traceback)``
     for the first that fails; then exit without running the parent's exit handlers or
     flushing its buffers."""
-    import pickle
-    import signal
+    import _signal as signal
+
+    pickle = _pickle()
 
     status = 0
     try:
@@ -294,10 +300,9 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
                         status = 1
                         break
                 try:
-                    payload = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+                    payload = pickle.dumps(results, _PROTOCOL)
                 except Exception:  # noqa: BLE001 - a result that cannot be pickled
-                    payload = pickle.dumps([(block[0], False, _traceback())],
-                                           pickle.HIGHEST_PROTOCOL)
+                    payload = pickle.dumps([(block[0], False, _traceback())], _PROTOCOL)
                     status = 1
                 stream.write(len(payload).to_bytes(_FRAME_SIZE, "little"))
                 stream.write(payload)
@@ -307,6 +312,21 @@ def _work(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range], first
         status = 1
     finally:
         os._exit(status)
+
+
+_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL since Python 3.8
+
+
+def _pickle() -> Any:
+    """The pickle functions: the C module's, without the pure-Python ``pickle`` module
+    built around it (2 ms of start-up), where the interpreter has it."""
+    try:
+        import _pickle
+    except ImportError:  # pragma: no cover - an interpreter without the C module
+        import pickle
+
+        return pickle
+    return _pickle
 
 
 def _traceback() -> str:
@@ -328,16 +348,16 @@ def _share(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range],
     reads what they sent (so that none waits long on a full pipe) and writes the
     tickets that did not fit in their pipe at first; once no block is left, it waits
     for theirs. Its own results are not pickled, and no process sits idle."""
-    import selectors
+    import select  # poll, not the selectors module (1.5 ms of start-up)
 
-    selector = selectors.DefaultSelector()
+    poller = select.poll()
     buffers: dict[int, bytearray] = {}
     for fd in readers:
-        selector.register(fd, selectors.EVENT_READ)
+        poller.register(fd, select.POLLIN)
         buffers[fd] = bytearray()
     feeding = tickets.writing
     if feeding:
-        selector.register(tickets.write_end, selectors.EVENT_WRITE)
+        poller.register(tickets.write_end, select.POLLOUT)
 
     def feed() -> None:
         nonlocal feeding
@@ -345,7 +365,7 @@ def _share(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range],
             fd = tickets.write_end
             tickets.feed()
             if not tickets.writing:
-                selector.unregister(fd)
+                poller.unregister(fd)
                 feeding = False
 
     count = len(items)
@@ -353,50 +373,46 @@ def _share(fn: Callable[[T], Any], items: Sequence[T], blocks: list[range],
     following = 0
     open_pipes = len(readers)
     own: Iterator[int] | None = iter(blocks[0])  # this process's block; None: no more
-    try:
-        while following < count:
-            while following in ready:
-                yield ready.pop(following)
-                following += 1
-            if following >= count:
-                break
-            timeout: float | None = 0
-            if own is not None:
-                index = next(own, None)
-                if index is None:  # block done: the next unclaimed one, if any
-                    fd = tickets.write_end
-                    number = tickets.claim()
-                    if feeding and not tickets.writing:
-                        selector.unregister(fd)
-                        feeding = False
-                    own = None if number is None else iter(blocks[number])
-                    continue
-                ready[index] = fn(items[index])
-            elif not open_pipes:
-                raise WorkerError("a worker process ended before sending all its results")
-            else:
-                timeout = None  # only the workers' results are missing: wait for them
-            if not open_pipes and not feeding:
+    while following < count:
+        while following in ready:
+            yield ready.pop(following)
+            following += 1
+        if following >= count:
+            break
+        timeout: int | None = 0  # milliseconds
+        if own is not None:
+            index = next(own, None)
+            if index is None:  # block done: the next unclaimed one, if any
+                fd = tickets.write_end
+                number = tickets.claim()
+                if feeding and not tickets.writing:
+                    poller.unregister(fd)
+                    feeding = False
+                own = None if number is None else iter(blocks[number])
                 continue
-            for key, _events in selector.select(timeout):
-                fd = int(key.fd)
-                if feeding and fd == tickets.write_end:
-                    feed()
-                    continue
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    selector.unregister(fd)
-                    open_pipes -= 1
-                    continue
-                buffer = buffers[fd]
-                buffer += chunk
-                for results in _frames(buffer):
-                    for done, ok, value in results:
-                        if not ok:
-                            raise _failure(str(value))
-                        ready[done] = value
-    finally:
-        selector.close()
+            ready[index] = fn(items[index])
+        elif not open_pipes:
+            raise WorkerError("a worker process ended before sending all its results")
+        else:
+            timeout = None  # only the workers' results are missing: wait for them
+        if not open_pipes and not feeding:
+            continue
+        for fd, _events in poller.poll(timeout):
+            if feeding and fd == tickets.write_end:
+                feed()
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                poller.unregister(fd)
+                open_pipes -= 1
+                continue
+            buffer = buffers[fd]
+            buffer += chunk
+            for results in _frames(buffer):
+                for done, ok, value in results:
+                    if not ok:
+                        raise _failure(str(value))
+                    ready[done] = value
 
 
 def _failure(trace: str) -> WorkerError:
@@ -417,8 +433,7 @@ def _failure(trace: str) -> WorkerError:
 def _frames(buffer: bytearray) -> Iterator[list[tuple[int, bool, Any]]]:
     """Complete frames at the start of ``buffer`` (removed from it), unpickled: the
     results of one block each."""
-    import pickle
-
+    pickle = _pickle()
     start = 0
     size = _FRAME_SIZE
     while len(buffer) - start >= size:
