@@ -11,11 +11,11 @@ that do not depend on it are still decided.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 
 from capcheck.load.definitions import RawDefinition
 from capcheck.load.jsondoc import JsonDocument, pointer
 from capcheck.model import Evidence, LoadError, Location
+from capcheck.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 

@@ -7,9 +7,10 @@ Verdicts and Findings, renderers consume them; nothing here touches the file sys
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from functools import total_ordering
+
+from capcheck.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

@@ -2,31 +2,31 @@
 
 Before a command reads anything, two kinds of work give the same result on every run:
 
-- ``dataclasses`` writes the methods of capcheck's record classes as source text and
-  compiles it (``exec``): about 170 methods at 0.2 ms each, a tenth of a corpus matrix;
+- ``capcheck.records`` writes the methods of each record class as source text and
+  compiles it: about 70 classes;
 - the regular expressions that capcheck, its libraries and the standard modules they
   import make when imported are parsed and compiled by ``re``'s pure-Python compiler:
   about 45 ms (10 ms for one of PyYAML's, 4 ms for ``platform``'s, which orjson imports).
 
 ``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by exactly what they
-are compiled from: a method's source text, a pattern's text and flags. ``install()``
-(run by ``capcheck.cli.main`` before a command is imported) hands them over, so that a
-method whose text is there is not compiled again (a text that is not there, from a
-changed class or another library version, is compiled as usual), and the patterns are
-in ``re``'s cache before anything asks for them. The file holds compiled code for one
-interpreter only (its version, bytecode and regex engine versions and optimisation
-level head the file); under any other, none of it is used and everything is compiled
-as without it. What is handed over is what compiling would make: a test compares every
-entry with a fresh compile, and fails when the file is stale for this interpreter.
+are compiled from: a record shape's source text, a pattern's text and flags.
+``install()`` (run by ``capcheck.cli.main`` before a command is imported) reads them, so
+that ``compiled(text)`` gives the stored form of a text that is there (a text that is
+not, from a changed class, is compiled as usual), and puts the patterns in ``re``'s
+cache before anything asks for them. The file holds compiled code for one interpreter
+only (its version, bytecode and regex engine versions and optimisation level head the
+file); under any other, none of it is used and everything is compiled as without it.
+What is handed over is what compiling would make: a test compares every entry with a
+fresh compile, and fails when the file is stale for this interpreter.
 
-``install()`` also defers one import: ``dataclasses`` imports ``inspect`` (with ``ast``,
-``dis`` and ``tokenize``, 8 ms) for a single use, the signature it writes as the docstring
-of a class that has none, and every capcheck record class has one. It is given a
-stand-in that imports ``inspect`` when that happens. (``importlib.util.LazyLoader``
-cannot do it: an ``import`` statement reads the module's ``__spec__``, which runs it.)
+``install()`` also defers one import: orjson imports ``dataclasses``, which imports
+``inspect`` (with ``ast``, ``dis`` and ``tokenize``, 8 ms) for a single use, the
+signature it writes as the docstring of a class that has none. It is given a stand-in
+that imports ``inspect`` when that happens. (``importlib.util.LazyLoader`` cannot do it:
+an ``import`` statement reads the module's ``__spec__``, which runs it.)
 
-``python -m capcheck.precompiled`` writes the file again (after changing a record class
-or a pattern made at import; an out-of-date file only costs start-up time).
+``python -m capcheck.precompiled`` writes the file again (after changing how records are
+written or a pattern made at import; an out-of-date file only costs start-up time).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ FILE = os.path.join(os.path.dirname(__file__), "data", "precompiled.bin")
 LIBRARIES = ("yaml", "jsonschema", "tabulate", "orjson", "simdjson")
 
 _installed = False
+_code: dict[str, bytes] = {}  # text -> its marshalled code (once installed)
+_recording: set[str] | None = None  # the texts ``compiled`` is asked for (by ``collect``)
 
 
 def interpreter_tag() -> bytes:
@@ -88,7 +90,7 @@ def read(path: str = FILE) -> dict[str, Any] | None:
 
 def install(path: str = FILE) -> None:
     """Use the file's compiled forms in this process (once; nothing when unusable)."""
-    global _installed
+    global _installed, _code
     if _installed:
         return
     _installed = True
@@ -96,7 +98,7 @@ def install(path: str = FILE) -> None:
     data = read(path)
     if data is None:
         return
-    _install_code(data["code"])
+    _code = data["code"]
     _install_patterns(data["patterns"])
 
 
@@ -122,29 +124,25 @@ class _Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), attribute)
 
 
-def _install_code(code: dict[str, Any]) -> None:
-    """``dataclasses`` compiles each method it writes with ``exec(text, ...)``; with a
-    compiled form of ``text`` at hand, it is run instead of the text."""
-    import dataclasses
+def compiled(text: str) -> types.CodeType:
+    """``text`` compiled (``exec`` mode): the file's form of it when installed and there."""
+    if _recording is not None:
+        _recording.add(text)
+    stored = _code.get(text)
+    if stored is not None:  # unmarshalled when used
+        try:
+            code = marshal.loads(stored)
+        except (EOFError, ValueError, TypeError):  # a damaged entry: the text
+            code = None
+        if type(code) is types.CodeType:
+            return code
+    return compile_text(text)
 
-    if not code or "exec" in vars(dataclasses):  # already replaced (by someone else)
-        return
-    real = builtins.exec
 
-    def exec_precompiled(source: Any, /, *args: Any, **kwargs: Any) -> None:
-        if type(source) is str:
-            compiled = code.get(source)
-            if compiled is not None:  # unmarshalled when used: most runs use a few
-                try:
-                    source = marshal.loads(compiled)
-                except (EOFError, ValueError, TypeError):  # a damaged entry: the text
-                    compiled = None
-            if compiled is None:  # compiled as dataclasses' own exec would: exec(text)
-                # here would take this module's __future__ flags (string annotations)
-                source = builtins.compile(source, "<string>", "exec", dont_inherit=True)
-        real(source, *args, **kwargs)
-
-    dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
+def compile_text(text: str) -> types.CodeType:
+    """What the file holds for ``text``: it compiled without this module's ``__future__``
+    flags (``from __future__ import annotations`` would make annotations strings)."""
+    return builtins.compile(text, "<capcheck.records>", "exec", dont_inherit=True)
 
 
 def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
@@ -169,26 +167,19 @@ def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
 
 def collect(everyone: bool = True) -> dict[str, Any]:
     """Import every capcheck module and ``LIBRARIES`` (as a fresh interpreter would),
-    recording each text ``dataclasses`` compiles for a class of theirs and each pattern
-    made meanwhile (only theirs unless ``everyone``: the standard modules they import
-    make some too), and compile them."""
-    import dataclasses
+    recording each text ``compiled`` is asked for and each pattern made meanwhile (only
+    those of capcheck and ``LIBRARIES`` unless ``everyone``: the standard modules they
+    import make some too), and compile them."""
     import importlib
     import pkgutil
     import re
 
     import capcheck
+    from capcheck import precompiled as installed  # (this file may run as __main__)
 
     texts: set[str] = set()
     keys: set[tuple[str, int]] = set()
-    real_exec = builtins.exec
     real_compile = re._compile  # type: ignore[attr-defined]
-
-    def recording_exec(source: Any, /, *args: Any, **kwargs: Any) -> None:
-        scope = args[0] if args else kwargs.get("globals")
-        if type(source) is str and isinstance(scope, dict) and _ours(scope.get("__name__")):
-            texts.add(source)
-        real_exec(source, *args, **kwargs)
 
     def recording_compile(pattern: Any, flags: Any) -> Any:
         caller = sys._getframe(1)
@@ -198,8 +189,7 @@ def collect(everyone: bool = True) -> dict[str, Any]:
             keys.add((pattern, int(flags)))
         return real_compile(pattern, flags)
 
-    saved = vars(dataclasses).get("exec")
-    dataclasses.exec = recording_exec  # type: ignore[attr-defined]
+    installed._recording = texts
     re._compile = recording_compile  # type: ignore[attr-defined]
     try:
         modules = sorted(m.name for m in pkgutil.walk_packages(capcheck.__path__, "capcheck.")
@@ -208,12 +198,8 @@ def collect(everyone: bool = True) -> dict[str, Any]:
             _try_import(importlib.import_module, module)
     finally:
         re._compile = real_compile  # type: ignore[attr-defined]
-        if saved is None:
-            del dataclasses.exec  # type: ignore[attr-defined]
-        else:
-            dataclasses.exec = saved  # type: ignore[attr-defined]
-    code = {text: marshal.dumps(builtins.compile(text, "<string>", "exec", dont_inherit=True))
-            for text in sorted(texts)}
+        installed._recording = None
+    code = {text: marshal.dumps(compile_text(text)) for text in sorted(texts)}
     patterns = [compile_pattern(p, f) for p, f in sorted(keys) if not f & re.DEBUG]
     return {"code": code, "patterns": patterns}
 

@@ -3,7 +3,7 @@ list of reports; formats other than HTML leave out what only the page shows."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from capcheck.records import replace
 from pathlib import Path
 
 import pytest

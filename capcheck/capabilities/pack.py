@@ -9,7 +9,6 @@ e.g. ``json_mapper=excludes-visual-mapper``.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck import resources
@@ -18,6 +17,7 @@ from capcheck.escape import cut, terminal
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.yamldoc import YamlDocument, load_yaml, parse_yaml_text
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

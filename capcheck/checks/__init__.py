@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Protocol
 
 from capcheck.facts import DestinationFacts
 from capcheck.load.definitions import RawDefinition
 from capcheck.model import Finding, Severity
+from capcheck.records import dataclass
 
 
 @dataclass(frozen=True)

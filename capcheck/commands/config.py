@@ -19,12 +19,12 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from capcheck.escape import cut, short_repr, terminal
 from capcheck.model import Location
+from capcheck.records import dataclass, field
 from capcheck.render import CHECK_FORMATS
 
 YAML_NAMES = (".capcheck.yaml", ".capcheck.yml")

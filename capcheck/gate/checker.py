@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from capcheck.load.definitions import DB_CONFIG
 from capcheck.model import Finding, LoadError, Location, Severity
+from capcheck.records import dataclass, field
 
 if TYPE_CHECKING:
     from capcheck.checks import CheckContext

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ from capcheck.load.definitions import DB_CONFIG
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.jsondoc import JsonDocument, parse_json_text, pointer
 from capcheck.model import CAPABILITIES, Finding, LoadError, Location, Report, Severity, Status
+from capcheck.records import dataclass
 
 LOCK_VERSION = 1
 

@@ -13,10 +13,10 @@ unreadable: capcheck then looks folders up by name, as without a map, and says w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck.model import Location
+from capcheck.records import dataclass, field
 
 # Where the map lives, relative to the transformer's src/ folder (a .ts file is read
 # too, should the module ever be converted).

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck.escape import cut
 from capcheck.load.files import FileProblem, read_bytes
 from capcheck.load.jsondoc import JsonDocument, parse_json_bytes
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass, field
 
 DB_CONFIG = "db-config.json"
 SCHEMA = "schema.json"

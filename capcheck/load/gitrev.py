@@ -14,7 +14,6 @@ import itertools
 import os
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,6 +35,7 @@ from capcheck.load.transformer import (
     source_kind,
 )
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass, field
 
 WORKING_TREE = "working tree"
 

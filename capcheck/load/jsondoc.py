@@ -21,10 +21,10 @@ import json.decoder
 import json.scanner
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

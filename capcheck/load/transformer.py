@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from capcheck.load.files import FileProblem, read_bytes
 from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

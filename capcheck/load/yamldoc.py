@@ -15,13 +15,13 @@ not allowed).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from capcheck.escape import cut, short_repr, terminal
 from capcheck.load.files import FileProblem, read_text
 from capcheck.load.jsondoc import escape_pointer_token
 from capcheck.model import LoadError, Location
+from capcheck.records import dataclass
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from capcheck.escape import short_repr
 from capcheck.load.files import FileProblem, is_regular_file, read_text, write_text_atomic
 from capcheck.model import Report, Status, Verdict
+from capcheck.records import dataclass, field
 from capcheck.report.claims import (
     CAPABILITY_TITLES,
     COMPATIBLE,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from capcheck import resources
@@ -27,6 +26,7 @@ from capcheck.load.definitions import RawDefinition, discover, read_definition
 from capcheck.load.naming import Rebase, rebased, shown_path
 from capcheck.mappers import BUNDLED
 from capcheck.model import Evidence, LoadError, Location, Report, Status, TransformerInfo
+from capcheck.records import dataclass
 from capcheck.report.connection import connection_config
 from capcheck.report.workers import ordered_map
 

@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 
 from capcheck.model import CAPABILITIES, Report, Status, Verdict
+from capcheck.records import dataclass, field
 from capcheck.report.matrix import (
     VDM2_CODE_ONLY,
     VDM2_DECLARED_ONLY,

@@ -12,7 +12,6 @@ anything else); a removed destination loses every capability it supported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +29,7 @@ from capcheck.load.gitrev import (
 )
 from capcheck.load.transformer import TransformerCode, candidate_names, scan_destination
 from capcheck.model import CAPABILITIES, LoadError, Report, Status, Verdict
+from capcheck.records import dataclass, field
 from capcheck.report.audit import make_report
 
 

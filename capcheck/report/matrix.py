@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from capcheck.model import CAPABILITIES, ConnectionConfig, Evidence, Report, Status
+from capcheck.records import dataclass, field
 
 # --only value -> capability id (json-mapper -> json_mapper)
 ONLY_CHOICES: dict[str, str] = {cid.replace("_", "-"): cid for cid in CAPABILITIES}

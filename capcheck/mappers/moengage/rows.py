@@ -22,7 +22,6 @@ import csv
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import yaml
 
 from capcheck.mappers.moengage import jsvalues as js
 from capcheck.mappers.moengage.errors import RowsError
+from capcheck.records import dataclass
 
 TYPES = ("int", "float", "bool", "string", "json")
 _TRUE = {"true", "t", "yes", "y", "1"}
