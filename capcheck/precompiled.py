@@ -8,12 +8,14 @@ Before a command reads anything, two kinds of work give the same result on every
   import make when imported are parsed and compiled by ``re``'s pure-Python compiler:
   about 45 ms (10 ms for one of PyYAML's, 4 ms for ``platform``'s, which orjson imports).
 
-``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by exactly what they
-are compiled from: a record shape's source text, a pattern's text and flags.
-``install()`` (run by ``capcheck.cli.main`` before a command is imported) reads them, so
-that ``compiled(text)`` gives the stored form of a text that is there (a text that is
-not, from a changed class, is compiled as usual), and puts the patterns in ``re``'s
-cache before anything asks for them. The file holds compiled code for one interpreter
+``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by what they are
+compiled from: a record class's shape (the methods' text is made from it, by the
+source of ``capcheck.records`` that the file keeps a copy of), a pattern's text and
+flags. ``install()`` (run by ``capcheck.cli.main`` before a command is imported) reads
+them, so that ``compiled(...)`` gives the stored form for a shape that is there,
+without making its text (a shape that is not, from a changed class, or any shape once
+``capcheck.records`` has changed, is compiled as usual), and puts the patterns in
+``re``'s cache before anything asks for them. The file holds compiled code for one interpreter
 only (its version, bytecode and regex engine versions and optimisation level head the
 file); under any other, none of it is used and everything is compiled as without it.
 What is handed over is what compiling would make: a test compares every entry with a
@@ -40,7 +42,9 @@ import types
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 FILE = os.path.join(os.path.dirname(__file__), "data", "precompiled.bin")
 
@@ -48,9 +52,14 @@ FILE = os.path.join(os.path.dirname(__file__), "data", "precompiled.bin")
 # for patterns, every module that importing them imports).
 LIBRARIES = ("yaml", "jsonschema", "tabulate", "orjson", "simdjson")
 
+# The modules whose texts ``compiled`` is given (their source is kept with the file).
+MAKERS = ("capcheck.records",)
+
 _installed = False
-_code: dict[str, bytes] = {}  # text -> its marshalled code (once installed)
-_recording: set[str] | None = None  # the texts ``compiled`` is asked for (by ``collect``)
+_code: dict[str, bytes] = {}  # key -> its text's marshalled code (once installed)
+_makers: dict[str, bytes] = {}  # module -> the source of it that the texts were made by
+_checked: dict[str, bool] = {}  # module -> whether its source is still that
+_recording: dict[str, str] | None = None  # key -> text ``compiled`` is asked for (collect)
 
 
 def interpreter_tag() -> bytes:
@@ -68,8 +77,9 @@ def interpreter_tag() -> bytes:
 
 
 def read(path: str = FILE) -> dict[str, Any] | None:
-    """The file's content (``{"code": {text: marshalled code}, "patterns": [...]}``), or None
-    when it is missing, unreadable or made for another interpreter."""
+    """The file's content (``{"code": {key: marshalled code}, "makers": {module: its
+    source}, "patterns": [...]}``), or None when it is missing, unreadable or made for
+    another interpreter."""
     try:
         with open(path, "rb") as handle:
             blob = handle.read()
@@ -83,6 +93,7 @@ def read(path: str = FILE) -> dict[str, Any] | None:
     except (EOFError, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("code"), dict) \
+            or not isinstance(data.get("makers"), dict) \
             or not isinstance(data.get("patterns"), list):
         return None
     return data
@@ -90,7 +101,7 @@ def read(path: str = FILE) -> dict[str, Any] | None:
 
 def install(path: str = FILE) -> None:
     """Use the file's compiled forms in this process (once; nothing when unusable)."""
-    global _installed, _code
+    global _installed, _code, _makers
     if _installed:
         return
     _installed = True
@@ -98,7 +109,7 @@ def install(path: str = FILE) -> None:
     data = read(path)
     if data is None:
         return
-    _code = data["code"]
+    _code, _makers = data["code"], data["makers"]
     _install_patterns(data["patterns"])
 
 
@@ -124,11 +135,14 @@ class _Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), attribute)
 
 
-def compiled(text: str) -> types.CodeType:
-    """``text`` compiled (``exec`` mode): the file's form of it when installed and there."""
+def compiled(key: str, make: Callable[[T], str], argument: T) -> types.CodeType:
+    """The code of the text ``make(argument)`` (``exec`` mode), which ``key`` stands for:
+    the file's form of it when installed and there (then the text is not made). The
+    file's forms of a module's texts are used only while that module's source is the
+    one they were made by: a changed ``make`` could make other texts for the same keys."""
     if _recording is not None:
-        _recording.add(text)
-    stored = _code.get(text)
+        _recording[key] = make(argument)
+    stored = _code.get(key) if _unchanged(make.__module__) else None
     if stored is not None:  # unmarshalled when used
         try:
             code = marshal.loads(stored)
@@ -136,7 +150,27 @@ def compiled(text: str) -> types.CodeType:
             code = None
         if type(code) is types.CodeType:
             return code
-    return compile_text(text)
+    return compile_text(make(argument))
+
+
+def _unchanged(module: str) -> bool:
+    """Whether ``module``'s source is the one the file's texts were made by."""
+    same = _checked.get(module)
+    if same is None:
+        source = _source(module)
+        same = _checked[module] = source is not None and source == _makers.get(module)
+    return same
+
+
+def _source(module: str) -> bytes | None:
+    path = getattr(sys.modules.get(module), "__file__", None)
+    if not isinstance(path, str) or not path.endswith(".py"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def compile_text(text: str) -> types.CodeType:
@@ -155,7 +189,7 @@ def _install_patterns(patterns: list[tuple[Any, ...]]) -> None:
         return
     try:
         for text, flags, final_flags, program, groups, groupindex, indexgroup in patterns:
-            key = (str, text, flags)
+            key = (type(text), text, flags)
             if key not in cache:
                 cache[key] = _sre.compile(text, final_flags, program, groups, groupindex,
                                           indexgroup)
@@ -177,31 +211,56 @@ def collect(everyone: bool = True) -> dict[str, Any]:
     import capcheck
     from capcheck import precompiled as installed  # (this file may run as __main__)
 
-    texts: set[str] = set()
-    keys: set[tuple[str, int]] = set()
+    texts: dict[str, str] = {}
+    keys: set[tuple[str | bytes, int]] = set()
     real_compile = re._compile  # type: ignore[attr-defined]
 
     def recording_compile(pattern: Any, flags: Any) -> Any:
         caller = sys._getframe(1)
         while caller.f_back is not None and caller.f_globals.get("__name__") == "re":
             caller = caller.f_back
-        if isinstance(pattern, str) and (everyone or _ours(caller.f_globals.get("__name__"))):
+        if isinstance(pattern, (str, bytes)) \
+                and (everyone or _ours(caller.f_globals.get("__name__"))):
             keys.add((pattern, int(flags)))
         return real_compile(pattern, flags)
 
     installed._recording = texts
+    installed._installed = True  # what main() would install is what is being made
     re._compile = recording_compile  # type: ignore[attr-defined]
     try:
         modules = sorted(m.name for m in pkgutil.walk_packages(capcheck.__path__, "capcheck.")
                          if not m.name.endswith(".__main__"))  # that one runs the CLI
         for module in [*modules, *LIBRARIES]:
             _try_import(importlib.import_module, module)
+        if everyone:
+            _run_commands()
     finally:
         re._compile = real_compile  # type: ignore[attr-defined]
         installed._recording = None
-    code = {text: marshal.dumps(compile_text(text)) for text in sorted(texts)}
-    patterns = [compile_pattern(p, f) for p, f in sorted(keys) if not f & re.DEBUG]
-    return {"code": code, "patterns": patterns}
+    code = {key: marshal.dumps(compile_text(texts[key])) for key in sorted(texts)}
+    makers = {name: _source(name) for name in MAKERS}
+    patterns = [compile_pattern(p, f)
+                for p, f in sorted(keys, key=lambda k: (type(k[0]) is bytes, k))
+                if not f & re.DEBUG]
+    return {"code": code, "makers": makers, "patterns": patterns}
+
+
+# Commands run on the bundled definitions while collecting: what the command line and
+# the commands compile on every run (argparse makes some patterns only when it parses,
+# or writes the usage line it keeps for its error messages).
+RUNS = (["matrix", "--format", "json"], ["audit", "--format", "json"],
+        ["check", "--no-config", "--output-format", "json"])
+
+
+def _run_commands() -> None:
+    import contextlib
+    import io
+
+    from capcheck.cli import main
+
+    for argv in RUNS:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            main(argv)
 
 
 def _ours(module: object) -> bool:
@@ -216,7 +275,7 @@ def _try_import(importer: Callable[[str], object], name: str) -> None:
         pass
 
 
-def compile_pattern(text: str, flags: int) -> tuple[Any, ...]:
+def compile_pattern(text: str | bytes, flags: int) -> tuple[Any, ...]:
     """What ``re`` gives ``_sre.compile`` for ``re.compile(text, flags)`` (as
     ``re._compiler.compile`` makes it), as stored in the file."""
     from re import _compiler, _parser  # type: ignore[attr-defined]

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 
     T = TypeVar("T")
+    # Frozen, has __post_init__, and each field's name, default ("": none, "=": a value,
+    # "()": a factory) and whether repr shows it: what the methods' text depends on.
+    Shape = tuple[bool, bool, tuple[tuple[str, str, bool], ...]]
 else:
     def dataclass_transform(**_options: object) -> Callable[[T], T]:
         return lambda decorated: decorated
@@ -177,22 +180,20 @@ def _process(cls: type[Any], frozen: bool) -> type[Any]:
                 raise TypeError(f"Cannot overwrite attribute {name} in class "
                                 f"{cls.__name__}")
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    methods = _methods(cls, record_fields, frozen, hasattr(cls, "__post_init__"))
+    methods = _methods(cls, record_fields, frozen)
     methods["__init__"].__annotations__ = {
         **{fld.name: fld.type for fld in record_fields}, "return": None}
+    qualname = cls.__qualname__
     for name, method in methods.items():
         if name == "__hash__":
-            continue
-        if name in ("__setattr__", "__delattr__") or name not in own:
-            method.__qualname__ = f"{cls.__qualname__}.{name}"
-            setattr(cls, name, method)
-    if not explicit_hash:
-        if frozen:
-            hash_method = methods["__hash__"]
-            hash_method.__qualname__ = f"{cls.__qualname__}.__hash__"
-            cls.__hash__ = hash_method  # type: ignore[method-assign]
-        else:
-            cls.__hash__ = None  # type: ignore[assignment]
+            if explicit_hash:
+                continue
+        elif name in own and name not in ("__setattr__", "__delattr__"):
+            continue  # the class's own method
+        method.__qualname__ = f"{qualname}.{name}"
+        setattr(cls, name, method)
+    if not explicit_hash and not frozen:
+        cls.__hash__ = None  # type: ignore[assignment]
     if "__match_args__" not in own:
         cls.__match_args__ = tuple(fld.name for fld in record_fields)  # type: ignore[misc]
     cls.__record_fields__ = record_fields
@@ -209,14 +210,14 @@ def _check_order(record_fields: tuple[Field, ...]) -> None:
             raise TypeError(f"non-default argument {fld.name!r} follows default argument")
 
 
-def _methods(cls: type[Any], record_fields: tuple[Field, ...], frozen: bool,
-             post_init: bool) -> dict[str, Any]:
-    """The methods for ``cls``: its shape's text, compiled (or from the precompiled
-    file), called with the class and the defaults."""
-    text = source(record_fields, frozen, post_init)
-    scope = sys.modules[cls.__module__].__dict__ if cls.__module__ in sys.modules else {}
+def _methods(cls: type[Any], record_fields: tuple[Field, ...], frozen: bool) -> dict[str, Any]:
+    """The methods for ``cls``: the text for its shape, compiled (or its compiled form
+    from the precompiled file), called with the class and the defaults."""
+    made_as = shape(record_fields, frozen, hasattr(cls, "__post_init__"))
+    module = sys.modules.get(cls.__module__)
     namespace: dict[str, Any] = {}
-    exec(precompiled.compiled(text), scope, namespace)  # noqa: S102 - our own text
+    exec(precompiled.compiled(repr(made_as), source, made_as),  # noqa: S102 - our text
+         vars(module) if module is not None else {}, namespace)
     defaults = [fld.default_factory if fld.default_factory is not MISSING else fld.default
                 for fld in record_fields
                 if fld.default is not MISSING or fld.default_factory is not MISSING]
@@ -226,24 +227,32 @@ def _methods(cls: type[Any], record_fields: tuple[Field, ...], frozen: bool,
     return made
 
 
+def shape(record_fields: tuple[Field, ...], frozen: bool, post_init: bool) -> Shape:
+    """What the methods' text depends on (its ``repr`` is the precompiled file's key)."""
+    return (frozen, post_init, tuple(
+        (fld.name, "" if fld.default is MISSING and fld.default_factory is MISSING
+         else "=" if fld.default_factory is MISSING else "()", fld.repr)
+        for fld in record_fields))
+
+
 _repr_running: set[tuple[int, int]] = set()  # (record, thread) whose repr is being made
 
 
-def source(record_fields: tuple[Field, ...], frozen: bool, post_init: bool) -> str:
+def source(shape: Shape) -> str:
     """The text of ``__create__``, which makes the methods of a record class of this
     shape: ``__init__``, ``__repr__``, ``__eq__`` and, when frozen, ``__hash__``,
     ``__setattr__`` and ``__delattr__``."""
-    names = [fld.name for fld in record_fields]
+    frozen, post_init, shaped = shape
+    names = [name for name, _kind, _shown in shaped]
     parameters = ["self"]
     body = []
     extra = []
-    for number, fld in enumerate(record_fields):
-        name = fld.name
-        if fld.default_factory is not MISSING:
+    for number, (name, kind, _shown) in enumerate(shaped):
+        if kind == "()":
             extra.append(f"__default_{number}")
             parameters.append(f"{name}=__FACTORY")
             value = f"__default_{number}() if {name} is __FACTORY else {name}"
-        elif fld.default is not MISSING:
+        elif kind == "=":
             extra.append(f"__default_{number}")
             parameters.append(f"{name}=__default_{number}")
             value = name
@@ -256,7 +265,7 @@ def source(record_fields: tuple[Field, ...], frozen: bool, post_init: bool) -> s
         body.append("self.__post_init__()")
     own = "".join(f"self.{name}," for name in names)
     other = "".join(f"other.{name}," for name in names)
-    shown = ", ".join(f"{fld.name}={{self.{fld.name}!r}}" for fld in record_fields if fld.repr)
+    shown = ", ".join(f"{name}={{self.{name}!r}}" for name, _kind, on in shaped if on)
     lines = [
         "def __create__(__cls, __object_setattr, __FACTORY, __frozen_error, __running,"
         f" __ident{''.join(', ' + name for name in extra)}):",

@@ -75,9 +75,11 @@ class _Unreadable(Exception):
         self.line, self.message = line, message
 
 
+_ESCAPED = re.compile(r"\\(.)")
+
+
 def _unquote(token: str) -> str:
-    body = token[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+    return _ESCAPED.sub(r"\1", token[1:-1])
 
 
 def parse_handler_map(text: str) -> dict[str, HandlerAlias]:
