@@ -202,3 +202,62 @@ def _scan_aliased(tmp_path: Path, started: float) -> None:
                    for h in code.hits)
     assert found == [("identify", "rtWorkflow.yaml", 2), ("record", "procWorkflow.yaml", 3),
                      ("track", "procWorkflow.yaml", 8)]
+
+
+@pytest.mark.parametrize("shape", ["flow", "block", "compact"])
+def test_a_workflow_nested_too_deep_is_an_error_not_a_crash(tmp_path: Path, shape: str) -> None:
+    """libyaml's composer recurses once per level: past Python's recursion limit it used
+    to end the whole run with an internal error. Now that file is an error at the first
+    level too deep, the destination's other files are still scanned."""
+    from capcheck.load.transformer import WORKFLOW_MAX_DEPTH
+
+    levels = WORKFLOW_MAX_DEPTH * 3
+    text = {
+        "flow": "steps: " + "[" * levels + "]" * levels + "\n",
+        "block": "".join("  " * i + "-\n" for i in range(levels)),
+        "compact": "- " * levels + "x\n",
+    }[shape]
+    folder = tmp_path / "src" / "cdk" / "v2" / "destinations" / "deep"
+    folder.mkdir(parents=True)
+    (folder / "procWorkflow.yaml").write_text(text)
+    (folder / "rtWorkflow.yaml").write_text(
+        "steps:\n  - name: x\n    condition: $.message.type === 'record'\n")
+    code = scan_destination(tmp_path / "src", ["deep"])
+    assert [(e.location.file.endswith("procWorkflow.yaml"), e.message) for e in code.errors] \
+        == [(True, f"invalid YAML: nested more than {WORKFLOW_MAX_DEPTH} levels deep")]
+    assert code.errors[0].location.line is not None
+    assert [h.event_type for h in code.handles("record")] == ["record"]
+
+
+def test_nesting_up_to_the_limit_is_scanned(tmp_path: Path) -> None:
+    from capcheck.load.transformer import WORKFLOW_MAX_DEPTH
+
+    levels = WORKFLOW_MAX_DEPTH - 3  # inside steps, a list and a mapping
+    folder = tmp_path / "src" / "cdk" / "v2" / "destinations" / "deep"
+    folder.mkdir(parents=True)
+    (folder / "procWorkflow.yaml").write_text(
+        "steps:\n  - condition: $.message.type === 'record'\n    x: "
+        + "[" * levels + "]" * levels + "\n")
+    code = scan_destination(tmp_path / "src", ["deep"])
+    assert code.errors == [] and [h.event_type for h in code.handles("record")] == ["record"]
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\n", "- - - x\n", "a:\n- b:\n  - c:\n    - [d, {e: f}]\n",
+    "? - a\n  - b\n: c\n", "a: [1, [2, [3]]]\nb: {c: {d: [e]}}\n",
+    "".join("  " * i + f"k{i}:\n" for i in range(30)) + "  " * 30 + "v\n",
+    "".join("  " * i + "- \n" for i in range(30)),
+])
+def test_the_nesting_bound_is_never_below_the_depth(text: str) -> None:
+    import yaml
+
+    from capcheck.load.yamldoc import nesting_bound
+
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    assert deepest <= nesting_bound(text)

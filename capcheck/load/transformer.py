@@ -796,11 +796,20 @@ def _code_segments(text: str, file: str) -> list[_Segment] | LoadError:
     return [_Segment(text, file, CODE_PATTERNS)]
 
 
+# Deepest nesting of a workflow scanned: libyaml's composer (C) recurses once per level,
+# and Python's recursion limit (1,000) would end it; real workflows nest under 20 deep.
+WORKFLOW_MAX_DEPTH = 600
+
+
 def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
     import yaml
 
-    from capcheck.load.yamldoc import compose
+    from capcheck.load.yamldoc import compose, nesting_problem
 
+    too_deep = nesting_problem(text, WORKFLOW_MAX_DEPTH)
+    if too_deep is not None:
+        return LoadError(Location(file, too_deep.location.line, too_deep.location.column),
+                         too_deep.message)
     try:
         root = compose(text, tags=False)  # tags are not looked at
     except yaml.MarkedYAMLError as exc:
@@ -811,6 +820,8 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
         )
     except yaml.YAMLError as exc:
         return LoadError(Location(file), f"invalid YAML: {exc}")
+    except RecursionError:  # pragma: no cover - WORKFLOW_MAX_DEPTH keeps it shallower
+        return LoadError(Location(file), "invalid YAML: nested too deeply")
     segments: list[_Segment] = []
     for node in _expression_scalars(root):
         value: str = node.value

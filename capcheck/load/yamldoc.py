@@ -141,41 +141,41 @@ _FLOW = re.compile(r"""[\[\]{}]|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|(?:(?<=\s)|^)\#
                    re.MULTILINE)
 
 
-def _check_flow_depth(text: str) -> None:
+def _check_flow_depth(text: str, limit: int = MAX_DEPTH) -> None:
     """Refuse deep flow nesting (``[[[[...``) before PyYAML's scanner, which is
     quadratic in it, sees the text. Quoted scalars and comments are skipped."""
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
+    if text.count("[") + text.count("{") <= limit:
         return
     depth = 0
     for match in _FLOW.finditer(text):
         char = match.group()
         if char in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > limit:
                 line = text.count("\n", 0, match.start()) + 1
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
                 raise _YamlValueError(
-                    f"invalid YAML: nested more than {MAX_DEPTH} levels deep", line, column)
+                    f"invalid YAML: nested more than {limit} levels deep", line, column)
         elif char in "]}":
             depth = max(0, depth - 1)
 
 
-def _check_events(text: str) -> int:
+def _check_events(text: str, limit: int = MAX_DEPTH) -> int:
     """Walk the event stream (no recursion, no nodes built): refuse nesting deeper than
-    MAX_DEPTH; return the number of nodes the document itself holds."""
+    ``limit``; return the number of nodes the document itself holds."""
     import yaml
 
-    _check_flow_depth(text)
+    _check_flow_depth(text, limit)
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is not None:
         try:
-            return _count_events(yaml.parse(text, Loader=loader))
+            return _count_events(yaml.parse(text, Loader=loader), limit)
         except yaml.YAMLError:
             pass  # the pure-Python parser again, for the same message with or without libyaml
-    return _count_events(yaml.parse(text, Loader=yaml.SafeLoader))
+    return _count_events(yaml.parse(text, Loader=yaml.SafeLoader), limit)
 
 
-def _count_events(events: Any) -> int:
+def _count_events(events: Any, limit: int = MAX_DEPTH) -> int:
     import yaml
 
     depth = 0
@@ -184,10 +184,10 @@ def _count_events(events: Any) -> int:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             nodes += 1
-            if depth > MAX_DEPTH:
+            if depth > limit:
                 mark = event.start_mark
                 raise _YamlValueError(
-                    f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+                    f"invalid YAML: nested more than {limit} levels deep",
                     mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
@@ -195,6 +195,32 @@ def _count_events(events: Any) -> int:
         elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
             nodes += 1
     return nodes
+
+
+def nesting_bound(text: str) -> int:
+    """A depth that ``text`` cannot nest past, found without parsing: flow collections
+    open at a ``[`` or ``{`` each, and a block collection inside another starts further
+    right on its line, but for a sequence that is a mapping's value (``key:`` then
+    ``- item`` below it, at its column), so at most two levels start at each column."""
+    widest = max(map(len, text.split("\n")), default=0)
+    return text.count("[") + text.count("{") + 2 * (widest + 1)
+
+
+def nesting_problem(text: str, limit: int) -> LoadError | None:
+    """None when ``text`` (YAML) nests no deeper than ``limit`` (or cannot be parsed:
+    the composer then says why), else the error at the first collection too deep.
+    Walks the event stream (no recursion) only when ``nesting_bound`` allows more."""
+    import yaml
+
+    if nesting_bound(text) <= limit:
+        return None
+    try:
+        _check_events(text, limit)
+    except _YamlValueError as exc:
+        return LoadError(Location("", line=exc.line, column=exc.column), exc.message)
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 class _Budget:
