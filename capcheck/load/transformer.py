@@ -253,16 +253,102 @@ def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]
     """Scan one destination folder's files, given as (shown name, text, is_code) in path
     order, into ``code``: files counted, unparsable workflows as errors, the segments to
     search kept for ``code.handles``."""
-    segments: list[_Segment] = []
+    parts: list[_Segment | _Workflow] = []
     for shown, text, is_code in sources:
         code.files_scanned += 1
+        if not is_code and _composes(text):  # composed when a search needs it
+            parts.append(_Workflow(text, shown))
+            continue
         found = _code_segments(text, shown) if is_code else _yaml_segments(text, shown)
         if isinstance(found, LoadError):
             code.errors.append(found)
         else:
-            segments.extend(found)
-    code.scans.append(_FolderScan(segments))
+            parts.extend(found)
+    code.scans.append(_FolderScan(parts))
     code._handled.clear()
+
+
+# An anchor (&name) or an alias (*name), if it starts a node (``_may_hold_anchor``).
+_ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s\[\]{},]")
+_NODE_START_AFTER = frozenset(":,[{")  # (a mapping's colon, a flow bracket or comma)
+_INDICATORS = frozenset(" \t-?:")
+
+
+def _may_hold_anchor(text: str) -> bool:
+    """Whether ``text`` may hold an anchor or an alias: a ``&`` or ``*`` with a name
+    after it, where a node can start: first on its line (after indentation and "- ",
+    "? " or ": " indicators), after a colon, a flow bracket or comma, or after a tag.
+    (Mid-scalar, as in `$.a && $.b`, it is text.)"""
+    for match in _ANCHOR_OR_ALIAS.finditer(text):
+        at = match.start()
+        before = text[text.rfind("\n", 0, at) + 1 : at].rstrip(" \t")
+        if _node_starts_after(before):
+            return True
+        if text[at - 1] in " \t":  # (else inside a word: `a&b`)
+            tag = before.rsplit(None, 1)[-1]
+            if tag.startswith("!") and _node_starts_after(before[: -len(tag)].rstrip(" \t")):
+                return True  # after a tag that starts the node
+    return False
+
+
+def _node_starts_after(before: str) -> bool:
+    """Whether a node can start after ``before`` (a line's text, without the blanks at
+    its end): nothing or only indicators, or a colon, a flow bracket or a comma."""
+    return not before or before[-1] in _NODE_START_AFTER or _INDICATORS.issuperset(before)
+
+
+def _may_hold_documents(text: str) -> bool:
+    """Whether ``text`` may hold more than one document: a line starting ``---`` or
+    ``...`` (a second document needs a marker)."""
+    return text.startswith(("---", "...")) or "\n---" in text or "\n..." in text
+
+
+def _composes(text: str) -> bool:
+    """Whether ``_yaml_segments(text, ...)`` surely gives segments, not an error, so
+    that composing the workflow can wait until a search needs its expressions (most
+    never are: a folder's workflows are searched only for the types they spell).
+
+    The composer fails only where libyaml's parser does (``raw_parse`` runs it to the
+    end without making an object: a sixth of the time of composing), at an alias
+    without its anchor or an anchor given twice, at a second document, or nested too
+    deep; the text is left to be composed now when it may hold any of these."""
+    if "\\" in text or _may_hold_documents(text) or _may_hold_anchor(text):
+        return False  # (a backslash: a quoted escape may spell what the text does not)
+    from capcheck.load.yamldoc import nesting_bound
+
+    if nesting_bound(text) > WORKFLOW_MAX_DEPTH:
+        return False
+    try:
+        from yaml import _yaml
+
+        _yaml.CParser(text).raw_parse()
+    except Exception:  # noqa: BLE001 - no libyaml, or the text fails: composed now
+        return False
+    return True
+
+
+class _Workflow:
+    """A workflow whose composing waits (``_composes``): its segments are made when
+    first needed, from its text, as ``_yaml_segments`` makes them."""
+
+    __slots__ = ("text", "file", "lower", "_segments")
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.file = file
+        self.lower = _fold_lower(text)
+        self._segments: list[_Segment] | None = None
+
+    def segments(self) -> list[_Segment]:
+        if self._segments is None:
+            found = _yaml_segments(self.text, self.file)
+            self._segments = [] if isinstance(found, LoadError) else found  # (never, once
+            # _composes said it composes)
+        return self._segments
+
+
+def _segments_of(part: _Segment | _Workflow) -> list[_Segment]:
+    return part.segments() if isinstance(part, _Workflow) else [part]
 
 
 class _FolderScan:
@@ -280,9 +366,28 @@ class _FolderScan:
     them, as the first definition of a name wins, and a use is matched against every
     name)."""
 
-    def __init__(self, segments: list[_Segment]) -> None:
-        self.segments = segments
+    def __init__(self, parts: list[_Segment | _Workflow]) -> None:
+        self._parts = parts
+        self._segments: list[_Segment] | None = None
         self._constants: dict[str, str] | None = None
+
+    @property
+    def segments(self) -> list[_Segment]:
+        """Every segment of the folder, in file order (workflows composed now)."""
+        if self._segments is None:
+            self._segments = [seg for part in self._parts for seg in _segments_of(part)]
+        return self._segments
+
+    def _spelling(self, wanted: str) -> list[_Segment]:
+        """The segments of ``segments`` that can spell ``wanted`` (lower-cased), and
+        maybe others, in order: a workflow not composed yet spells it in a segment only
+        if its text does (its expressions are pieces of its lines, and it has no escape
+        that could spell more: ``_composes``), so the others are not composed."""
+        if self._segments is not None:
+            return self._segments
+        return [seg for part in self._parts
+                if not isinstance(part, _Workflow) or wanted in part.lower
+                for seg in _segments_of(part)]
 
     def constants(self) -> dict[str, str]:
         if self._constants is None:
@@ -296,12 +401,17 @@ class _FolderScan:
         wanted = _fold_lower(event_type)  # the literal every match of it holds
         if wanted not in _EVENT_TYPE_SET:  # not a name the detectors know: the long way
             return [hit for hit in self.hits() if hit.event_type == event_type]
-        spelled = [_spelled(seg.raw_lower, wanted) for seg in self.segments]
-        holding = [seg for seg, found in zip(self.segments, spelled, strict=True) if found]
+        searched = self._spelling(wanted)
+        spelled = [_spelled(seg.raw_lower, wanted) for seg in searched]
+        holding = [seg for seg, found in zip(searched, spelled, strict=True) if found]
         quoted = _quoted(wanted)
         constants: dict[str, str] = {}
         if any(quoted.search(seg.raw_lower) for seg in holding):
-            constants = self.constants()
+            constants = self.constants()  # of every segment: all are needed now
+            if searched is not self.segments:
+                spelled = [_spelled(seg.raw_lower, wanted) for seg in self.segments]
+                holding = [seg for seg, found in zip(self.segments, spelled, strict=True)
+                           if found]
         names = _constant_names({n: t for n, t in constants.items() if t == event_type})
         chosen = holding if names is None else [
             seg for seg, found in zip(self.segments, spelled, strict=True)

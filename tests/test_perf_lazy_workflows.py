@@ -1,0 +1,118 @@
+"""Workflows are composed when a search needs them (``transformer._composes``): the
+hits, the errors and their order are exactly those of composing every workflow when
+the folder is scanned."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from capcheck.load import transformer
+from capcheck.load.transformer import EVENT_TYPES, TransformerCode, scan_destination, scan_sources
+
+
+def _eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transformer, "_composes", lambda text: False)
+
+
+def _answers(code: TransformerCode) -> list[object]:
+    return [code.errors, code.files_scanned,
+            *[code.handles(t) for t in (*EVENT_TYPES, "Record", "custom")], code.hits]
+
+
+def _scan(files: dict[str, str]) -> TransformerCode:
+    code = TransformerCode()
+    scan_sources(code, [(name, text, not name.endswith(".yaml"))
+                        for name, text in sorted(files.items())])
+    return code
+
+
+def _both(files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[object],
+                                                                          list[object]]:
+    lazy = _answers(_scan(files))
+    with monkeypatch.context() as patch:
+        _eager(patch)
+        eager = _answers(_scan(files))
+    return lazy, eager
+
+
+RECORD_STEP = "steps:\n  - name: r\n    condition: $.message.type === 'record'\n"
+CASES = {
+    "plain": {"a.yaml": RECORD_STEP, "b.yaml": "steps:\n  - condition: $.x & $.y\n"},
+    # the first definition of a constant wins, also from a workflow not needed at first
+    "constants": {
+        "a.yaml": "steps:\n  - template: |\n      const KIND = 'track';\n",
+        "b.js": "export const KIND = 'record';\nif (m.type === KIND) {}\n",
+        "c.yaml": "steps:\n  - condition: $.message.type === KIND\n"
+                  "  - template: \"'record'\"\n"},
+    "escape spells it": {"a.yaml": 'steps:\n  - condition: "$.message.type === \'\\x72ecord\'"\n'},
+    "continued line spells it": {
+        "a.yaml": 'steps:\n  - condition: "$.message.type === \'rec\\\n      ord\'"\n'},
+    "anchors and aliases": {"a.yaml": "x: &c $.message.type === 'record'\n"
+                                      "steps:\n  - condition: *c\n"},
+    "undefined alias": {"a.yaml": "steps:\n  - condition: *nowhere\n", "b.yaml": RECORD_STEP},
+    "second document": {"a.yaml": RECORD_STEP + "---\n" + RECORD_STEP, "b.yaml": RECORD_STEP},
+    "syntax error": {"a.yaml": "steps:\n  - name: [unclosed\n", "b.yaml": RECORD_STEP},
+    "folded lines": {"a.yaml": "steps:\n  - condition: >\n      $.message.type ===\n"
+                               "      'record'\n  - condition: rec\n      ord\n"},
+    "other case": {"a.yaml": "steps:\n  - condition: $.message.type === 'RECORD'\n"},
+    "non-ASCII": {"a.yaml": "steps:\n  - condition: $.message.type === 'reco\u0280d' || "
+                            "$.type === 'ſcreen' || x === 'record'\n"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_same_as_composing_every_workflow(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    lazy, eager = _both(CASES[name], monkeypatch)
+    assert lazy == eager
+
+
+def test_workflows_wait_until_searched() -> None:
+    code = _scan({"a.yaml": "steps:\n  - condition: $.message.type === EventType.RECORD\n",
+                  "b.yaml": "steps:\n  - condition: $.type = 'track'\n"})
+    (scan,) = code.scans
+    assert scan._segments is None
+    assert [h.event_type for h in code.handles("record")] == ["record"]
+    waiting = [part for part in scan._parts if isinstance(part, transformer._Workflow)]
+    assert [part._segments is None for part in waiting] == [False, True]  # b: not needed
+    # a quoted name may be a constant's value: then every workflow's constants count
+    assert [h.event_type for h in code.handles("track")] == ["track"]
+    assert scan._segments is not None
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\n", "a: &x 1\nb: *x\n", "a: [1, *x]\n", "a: {k:*x}\n", "a: 1\n---\nb: 2\n",
+    "a: 1\n...\n", "a: [\n", "a: 'x\\'\n", "\t- a\n", "a: b: c\n",
+])
+def test_only_texts_that_surely_compose_wait(text: str) -> None:
+    """What waits composes without an error (when in doubt, it is composed now)."""
+    if transformer._composes(text):
+        assert isinstance(transformer._yaml_segments(text, "a.yaml"), list)
+    assert transformer._composes("a: 1\n") is True
+    assert transformer._composes("a: &x 1\nb: *x\n") is False
+
+
+def _real_src() -> Path:
+    value = os.environ.get("CAPCHECK_TRANSFORMER")
+    if not value:
+        pytest.skip("CAPCHECK_TRANSFORMER is not set")
+    return transformer.resolve_src(Path(value))  # type: ignore[return-value]
+
+
+def test_every_real_workflow_destination_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _real_src()
+    names = sorted(p.name for p in (src / "cdk" / "v2" / "destinations").iterdir() if p.is_dir())
+    assert len(names) > 30
+    waited = 0
+    for name in names:
+        lazy_code = scan_destination(src, [name])
+        waited += sum(isinstance(part, transformer._Workflow)
+                      for scan in lazy_code.scans for part in scan._parts)
+        lazy = _answers(lazy_code)
+        with monkeypatch.context() as patch:
+            _eager(patch)
+            eager = _answers(scan_destination(src, [name]))
+        assert lazy == eager, name
+    assert waited > 50  # most real workflows wait
