@@ -21,10 +21,11 @@ file); under any other, none of it is used and everything is compiled as without
 What is handed over is what compiling would make: a test compares every entry with a
 fresh compile, and fails when the file is stale for this interpreter.
 
-``install()`` also defers one import: orjson imports ``dataclasses``, which imports
+``install()`` also defers two imports: orjson imports ``dataclasses``, which imports
 ``inspect`` (with ``ast``, ``dis`` and ``tokenize``, 8 ms) for a single use, the
-signature it writes as the docstring of a class that has none. It is given a stand-in
-that imports ``inspect`` when that happens. (``importlib.util.LazyLoader`` cannot do it:
+signature it writes as the docstring of a class that has none, and ``copy`` (with
+``weakref``, 1.5 ms) for ``asdict``. It is given stand-ins that import the real modules
+when that happens. (``importlib.util.LazyLoader`` cannot do it:
 an ``import`` statement reads the module's ``__spec__``, which runs it.)
 
 ``python -m capcheck.precompiled`` writes the file again (after changing how records are
@@ -113,17 +114,24 @@ def install(path: str = FILE) -> None:
     _install_patterns(data["patterns"])
 
 
+_DEFERRED = ("inspect", "copy")  # what dataclasses imports for one use each
+
+
 def _import_dataclasses() -> None:
-    """Import ``dataclasses`` with a stand-in for ``inspect``, which it imports for one
-    use: the stand-in imports the real module when an attribute of it is first read."""
-    if "dataclasses" in sys.modules or "inspect" in sys.modules:
+    """Import ``dataclasses`` with stand-ins for ``inspect`` and ``copy`` (with
+    ``weakref``), which it imports for one use each (a signature for a class without a
+    docstring; ``asdict``'s deep copies): a stand-in imports its real module when an
+    attribute of it is first read. Nothing is deferred once any of them is imported."""
+    if "dataclasses" in sys.modules or any(name in sys.modules for name in _DEFERRED):
         return
-    sys.modules["inspect"] = _Deferred("inspect")
+    for name in _DEFERRED:
+        sys.modules[name] = _Deferred(name)
     try:
         import dataclasses  # noqa: F401
     finally:
-        if isinstance(sys.modules.get("inspect"), _Deferred):
-            del sys.modules["inspect"]
+        for name in _DEFERRED:
+            if isinstance(sys.modules.get(name), _Deferred):
+                del sys.modules[name]
 
 
 class _Deferred(types.ModuleType):
