@@ -9,24 +9,24 @@ Before a command reads anything, two kinds of work give the same result on every
   about 45 ms (10 ms for one of PyYAML's, 4 ms for ``platform``'s, which orjson imports).
 
 ``capcheck/data/precompiled.bin`` holds their compiled forms, keyed by what they are
-compiled from: a record class's shape (the methods' text is made from it, by the
-source of ``capcheck.records`` that the file keeps a copy of), a pattern's text and
-flags. ``install()`` (run by ``capcheck.cli.main`` before a command is imported) reads
-them, so that ``compiled(...)`` gives the stored form for a shape that is there,
-without making its text (a shape that is not, from a changed class, or any shape once
+compiled from: a record class's shape (the methods' text is made from it, by the source
+of ``capcheck.records`` that the file keeps a copy of), a pattern's text and flags.
+``install()`` (run by ``capcheck.cli.main`` before a command is imported) reads them, so
+that ``compiled(...)`` gives the stored form for a shape that is there without making
+its text (a shape that is not, from a changed class, or any shape once
 ``capcheck.records`` has changed, is compiled as usual), and puts the patterns in
-``re``'s cache before anything asks for them. The file holds compiled code for one interpreter
-only (its version, bytecode and regex engine versions and optimisation level head the
-file); under any other, none of it is used and everything is compiled as without it.
-What is handed over is what compiling would make: a test compares every entry with a
-fresh compile, and fails when the file is stale for this interpreter.
+``re``'s cache before anything asks for them. The file holds compiled code for one
+interpreter only (its version, bytecode and regex engine versions and optimisation
+level head the file); under any other, none of it is used and everything is compiled
+as without it. What is handed over is what compiling would make: a test compares every
+entry with a fresh compile, and fails when the file is stale for this interpreter.
 
 ``install()`` also defers two imports: orjson imports ``dataclasses``, which imports
 ``inspect`` (with ``ast``, ``dis`` and ``tokenize``, 8 ms) for a single use, the
 signature it writes as the docstring of a class that has none, and ``copy`` (with
-``weakref``, 1.5 ms) for ``asdict``. It is given stand-ins that import the real modules
-when that happens. (``importlib.util.LazyLoader`` cannot do it:
-an ``import`` statement reads the module's ``__spec__``, which runs it.)
+``weakref``, 1.5 ms) for ``asdict``. ``dataclasses`` is given stand-ins that import the
+real modules when that happens. (``importlib.util.LazyLoader`` cannot do it: an
+``import`` statement reads the module's ``__spec__``, which runs it.)
 
 ``python -m capcheck.precompiled`` writes the file again (after changing how records are
 written or a pattern made at import; an out-of-date file only costs start-up time).

@@ -3,9 +3,9 @@
 capcheck's facts, reports, findings and the like are plain records: annotated fields,
 some with a default or a default factory, compared and printed field by field, many of
 them frozen (hashable, read-only). ``dataclasses`` gives exactly that, but it is made
-for every case: it costs 3 ms to import (with ``copy``, ``weakref`` and, for one use,
-``inspect``) and about 0.25 ms per class to inspect the class and write its methods, a
-tenth of a second's start-up of a corpus matrix before any work is done.
+for every case: it spends about 0.25 ms per class inspecting the class and writing its
+methods, 8.5 ms for the 35 classes of a corpus matrix, before any work is done (a thirtieth
+of the whole run); this module, about 0.08 ms.
 
 ``dataclass`` here makes the same methods for the cases capcheck uses and refuses the
 others (``TypeError``, when the class is made, so nothing behaves differently
@@ -22,10 +22,10 @@ silently):
   None (the instances are unhashable), as ``dataclasses`` decides it;
 - ``__match_args__``; a method the class body defines itself is kept.
 
-The methods are written as one source text per class shape (the field names, which
-of them have defaults, frozen or not), compiled once: ``capcheck.precompiled`` holds
-the compiled form of the texts of capcheck's own classes, so that a run does not
-compile them again. The tests compare what this module makes with what ``dataclasses``
+The methods are written as one source text per class shape (``shape``: the field
+names, which of them have defaults, frozen or not), compiled once:
+``capcheck.precompiled`` holds the compiled form for the shapes of capcheck's own
+classes, so that a run neither writes nor compiles them. The tests compare what this module makes with what ``dataclasses``
 makes for the same classes.
 """
 

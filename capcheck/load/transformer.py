@@ -918,8 +918,8 @@ def _yaml_segments(text: str, file: str) -> list[_Segment] | LoadError:
 
     too_deep = nesting_problem(text, WORKFLOW_MAX_DEPTH)
     if too_deep is not None:
-        return LoadError(Location(file, too_deep.location.line, too_deep.location.column),
-                         too_deep.message)
+        line, column, message = too_deep
+        return LoadError(Location(file, line, column), message)
     try:
         root = compose(text, tags=False)  # tags are not looked at
     except yaml.MarkedYAMLError as exc:

@@ -206,10 +206,11 @@ def nesting_bound(text: str) -> int:
     return text.count("[") + text.count("{") + 2 * (widest + 1)
 
 
-def nesting_problem(text: str, limit: int) -> LoadError | None:
+def nesting_problem(text: str, limit: int) -> tuple[int, int, str] | None:
     """None when ``text`` (YAML) nests no deeper than ``limit`` (or cannot be parsed:
-    the composer then says why), else the error at the first collection too deep.
-    Walks the event stream (no recursion) only when ``nesting_bound`` allows more."""
+    the composer then says why), else the line, column and message of the first
+    collection too deep. Walks the event stream (no recursion) only when
+    ``nesting_bound`` allows more."""
     import yaml
 
     if nesting_bound(text) <= limit:
@@ -217,7 +218,7 @@ def nesting_problem(text: str, limit: int) -> LoadError | None:
     try:
         _check_events(text, limit)
     except _YamlValueError as exc:
-        return LoadError(Location("", line=exc.line, column=exc.column), exc.message)
+        return exc.line, exc.column, exc.message
     except yaml.YAMLError:
         pass
     return None
