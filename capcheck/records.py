@@ -25,8 +25,8 @@ silently):
 The methods are written as one source text per class shape (``shape``: the field
 names, which of them have defaults, frozen or not), compiled once:
 ``capcheck.precompiled`` holds the compiled form for the shapes of capcheck's own
-classes, so that a run neither writes nor compiles them. The tests compare what this module makes with what ``dataclasses``
-makes for the same classes.
+classes, so that a run neither writes nor compiles them. The tests compare what this
+module makes with what ``dataclasses`` makes for the same classes.
 """
 
 from __future__ import annotations

@@ -116,3 +116,43 @@ def test_every_real_workflow_destination_the_same(monkeypatch: pytest.MonkeyPatc
             eager = _answers(scan_destination(src, [name]))
         assert lazy == eager, name
     assert waited > 50  # most real workflows wait
+
+
+@pytest.mark.parametrize("shape", ["blank-separated", "mid-word", "long blank run",
+                                   "long word", "many lines"])
+def test_looking_for_anchors_reads_a_hostile_text_about_once(shape: str) -> None:
+    """Looking back from each `&` or `*` to its line's start was quadratic in the line's
+    length (a 128 KB line of `x &a` took 0.5 s, 16 MiB would take hours); the looks are
+    bounded now, and past the bounds the text is composed at once (as before)."""
+    import signal
+
+    size = 1 << 23  # 8 MiB
+    text = {
+        "blank-separated": "steps: " + "x &a" * (size // 4),
+        "mid-word": "steps: " + "x&a" * (size // 3),
+        "long blank run": "a: " + " " * size + "x &a\n",
+        "long word": "a: " + "x" * size + " &a\n",
+        "many lines": "a: x && y\n" * (size // 10),
+    }[shape]
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the look for anchors did not end")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)  # a hang before the fix: fail instead of stopping the test run
+    try:
+        may = transformer._may_hold_anchor(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert may is True  # too many candidates, or a line longer than the look back
+
+
+@pytest.mark.parametrize(("text", "may"), [
+    ("a: &x 1\n", True), ("- &a x\n", True), ("a: !t &x v\n", True), ("x: [&a 1]\n", True),
+    ("- - - *a\n", True), ("k: v\n  && x\n", True), ("a:&x 1\n", True), ("? &a k\n", True),
+    ("&a x\n", True), ("a: b !t &x\n", False), ("a: x && y\n", False),
+    ('a: "!x &y"\n', False), ("a: b&c\n", False), ("a: $.x * 2\n", False),
+])
+def test_anchors_are_looked_for_where_a_node_can_start(text: str, may: bool) -> None:
+    assert transformer._may_hold_anchor(text) is may

@@ -268,26 +268,41 @@ def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]
     code._handled.clear()
 
 
-# An anchor (&name) or an alias (*name), if it starts a node (``_may_hold_anchor``).
+# What an anchor (&name) or an alias (*name) looks like; ``_may_hold_anchor`` decides
+# whether a node can start there.
 _ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s\[\]{},]")
 _NODE_START_AFTER = frozenset(":,[{")  # (a mapping's colon, a flow bracket or comma)
+_AFTER_A_WORD = frozenset(" \t\n:,[{")  # what is before one that is not inside a word
 _INDICATORS = frozenset(" \t-?:")
+# Bounds on the work for one text: past them, it may hold one (and is composed now).
+_LOOK_BACK = 1_000  # characters looked at before a candidate, back to its line's start
+_CANDIDATES = 2_000  # candidates looked at
 
 
 def _may_hold_anchor(text: str) -> bool:
     """Whether ``text`` may hold an anchor or an alias: a ``&`` or ``*`` with a name
     after it, where a node can start: first on its line (after indentation and "- ",
     "? " or ": " indicators), after a colon, a flow bracket or comma, or after a tag.
-    (Mid-scalar, as in `$.a && $.b`, it is text.)"""
-    for match in _ANCHOR_OR_ALIAS.finditer(text):
+    (Mid-scalar, as in `$.a && $.b`, it is text.) At most ``_CANDIDATES`` are looked
+    at, each back to its line's start within ``_LOOK_BACK`` characters; past either,
+    the answer is yes: the work stays bounded whatever the text."""
+    for count, match in enumerate(_ANCHOR_OR_ALIAS.finditer(text)):
+        if count >= _CANDIDATES:
+            return True
         at = match.start()
-        before = text[text.rfind("\n", 0, at) + 1 : at].rstrip(" \t")
+        if at and text[at - 1] not in _AFTER_A_WORD:
+            continue  # inside a word: `a&b`
+        start = at - _LOOK_BACK
+        if start > 0 and "\n" not in text[start:at]:
+            return True
+        line = text[max(start, 0):at].rpartition("\n")[2]
+        before = line.rstrip(" \t")
         if _node_starts_after(before):
             return True
-        if text[at - 1] in " \t":  # (else inside a word: `a&b`)
+        if len(before) < len(line):  # blanks before it: after a tag (`!t &a`)?
             tag = before.rsplit(None, 1)[-1]
             if tag.startswith("!") and _node_starts_after(before[: -len(tag)].rstrip(" \t")):
-                return True  # after a tag that starts the node
+                return True
     return False
 
 
