@@ -81,7 +81,8 @@ def test_missing_connection_modes_is_cap111_info_not_a_schema_error() -> None:
     found = findings(folder)
     assert [(f.code, f.severity) for f in found] == [("CAP111", Severity.INFO)]
     text = (folder / "db-config.json").read_text(encoding="utf-8").splitlines()
-    assert '"config"' in text[found[0].location.line - 1]  # reported on the config key
+    line = found[0].location.line
+    assert line is not None and '"config"' in text[line - 1]  # reported on the config key
 
 
 def test_missing_default_config_is_cap112_info_not_a_schema_error() -> None:
@@ -89,7 +90,8 @@ def test_missing_default_config_is_cap112_info_not_a_schema_error() -> None:
     found = [f for f in findings(folder) if f.code.startswith("CAP11")]
     assert [(f.code, f.severity) for f in found] == [("CAP112", Severity.INFO)]
     text = (folder / "db-config.json").read_text(encoding="utf-8").splitlines()
-    assert '"destConfig"' in text[found[0].location.line - 1]
+    line = found[0].location.line
+    assert line is not None and '"destConfig"' in text[line - 1]
 
 
 def test_cap111_and_cap112_silent_when_the_keys_are_there() -> None:

@@ -126,8 +126,9 @@ def test_a_refused_pipe_runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_no_descriptor_is_left_open() -> None:
     before = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else set()
-    parallel.run_pool(_tasks(_fails_never, 10), 2, [].append, Counts(), INIT)
+    dropped: list[bytes] = []
+    parallel.run_pool(_tasks(_fails_never, 10), 2, dropped.append, Counts(), INIT)
     with pytest.raises(parallel.InputChanged):
-        parallel.run_pool(_tasks(_fails, 10), 2, [].append, Counts(), INIT)
+        parallel.run_pool(_tasks(_fails, 10), 2, dropped.append, Counts(), INIT)
     after = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else set()
     assert after <= before

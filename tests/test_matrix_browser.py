@@ -417,6 +417,7 @@ def test_a_row_opens_its_details(page: Browser) -> None:
                            settings[1][3]]
     assert settings[1][3] == ("db-config.json:28:9 \u00b7 JSON pointer "
                               "/config/destConfig/defaultConfig/1")
+    assert report.connection_config is not None
     assert [s[0] for s in settings] == [s.key for s in report.connection_config.settings]
     assert page.eval("Array.from(document.querySelectorAll('#d-body .kv .tag'))"
                      ".map(function (t) { return t.textContent; })") == [

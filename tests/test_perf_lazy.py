@@ -15,6 +15,7 @@ import os
 import pickle
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,7 @@ def test_deferred_location_is_the_eager_location() -> None:
     doc = parse_json_text(Path("d/db-config.json"), DOC)
     assert not isinstance(doc, type(None)) and hasattr(doc, "deferred_location")
     for ptr in ("", "/config", "/config/supportedSourceTypes/1", "/config/missing/deeper"):
-        eager = doc.location(ptr)  # type: ignore[union-attr]
+        eager = doc.location(ptr)  # type: ignore[union-attr,operator]
         lazy = doc.deferred_location(ptr)  # type: ignore[union-attr]
         assert hash(lazy) == hash(eager)
         assert lazy == eager and not lazy != eager
@@ -383,7 +384,7 @@ def _reference_list_hits(seg: object) -> list[tuple[str, object, str]]:
     """``_list_hits`` with a plain search of ``_ARRAY`` at every position."""
     from capcheck.load import transformer as tr
 
-    found = []
+    found: list[Any] = []
     for match in tr._ARRAY.finditer(seg.text):  # type: ignore[attr-defined]
         items = [i for i in match.group(1).split(",") if i.strip()]
         typed = [tr._ITEM.match(i) for i in items]

@@ -3,13 +3,13 @@ list of reports; formats other than HTML leave out what only the page shows."""
 
 from __future__ import annotations
 
-from capcheck.records import replace
 from pathlib import Path
 
 import pytest
 
 from capcheck.cli import main
 from capcheck.model import Report
+from capcheck.records import replace
 from capcheck.render import matrix_csv, matrix_json, matrix_markdown
 from capcheck.report.audit import run_audit
 from capcheck.report.matrix import build

@@ -127,7 +127,7 @@ def test_a_failing_worker_raises_with_its_traceback() -> None:
         list(ordered_map(_fails_in_a_worker, list(range(400)), jobs=2))
     first = workers._blocks(400, 2)[1][0]  # the forked worker starts on block 1
     assert str(caught.value) == f"in a worker process: ValueError: boom at {first}"
-    notes = caught.value.__notes__[0]
+    notes = caught.value.__notes__[0]  # type: ignore[attr-defined]  # (3.11+)
     assert "Traceback" in notes and "_fails_in_a_worker" in notes
 
 
@@ -160,7 +160,8 @@ def test_stopping_early_leaves_no_worker_behind() -> None:
     pids = {first[2]}
     while pids == {_HERE}:  # until a forked worker's result has come
         pids.add(next(results)[2])
-    results.close()  # the consumer stops: the workers are killed and reaped
+    results.close()  # type: ignore[attr-defined]  # a generator: the consumer stops,
+    # the workers are killed and reaped
     for pid in pids - {_HERE}:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)

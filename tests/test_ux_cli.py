@@ -82,7 +82,7 @@ def test_unknown_format_is_a_usage_error(ws: Path, capsys: pytest.CaptureFixture
 ])
 def test_output_option_and_old_spellings(ws: Path, capsys: pytest.CaptureFixture[str],
                                          command: list[str], alias: str | None) -> None:
-    written = []
+    written: list[str] = []
     for flag in ("-o", "--output", *([alias] if alias else [])):
         target = ws / f"out{len(written)}.txt"
         code, _, err = cli(capsys, *command, flag, str(target))
