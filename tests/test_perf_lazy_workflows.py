@@ -8,9 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capcheck.load import transformer
 from capcheck.load.transformer import EVENT_TYPES, TransformerCode, scan_destination, scan_sources
+from capcheck.model import LoadError
 
 
 def _eager(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,6 +63,12 @@ CASES = {
     "other case": {"a.yaml": "steps:\n  - condition: $.message.type === 'RECORD'\n"},
     "non-ASCII": {"a.yaml": "steps:\n  - condition: $.message.type === 'reco\u0280d' || "
                             "$.type === 'ſcreen' || x === 'record'\n"},
+    # YAML 1.1 breaks lines at \r, NEL, LS and PS too: a second document or an alias
+    # after one of them
+    "documents after other breaks": {
+        "a.yaml": "a: 1\u2028---\u2028b: 2\n", "b.yaml": "a: 1\x85---\x85b: 2\n",
+        "c.yaml": "a: 1\r---\rb: 2\n", "d.yaml": "\ufeff...\na: 1\n", "e.yaml": RECORD_STEP},
+    "alias after another break": {"a.yaml": "x: 1\u2028y: *nowhere\n", "b.yaml": RECORD_STEP},
 }
 
 
@@ -67,6 +76,16 @@ CASES = {
 def test_the_same_as_composing_every_workflow(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     lazy, eager = _both(CASES[name], monkeypatch)
     assert lazy == eager
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\u2028---\u2028b: 2\n", "a: 1\x85---\x85b: 2\n", "a: 1\r---\rb: 2\n",
+    "\ufeff...\na: 1\n", "x: 1\u2028y: *nowhere\n", "x: 1\u2029&a y\nz: &a w\n",
+])
+def test_a_workflow_that_fails_to_compose_never_waits(text: str) -> None:
+    """Its error is reported when the folder is scanned, as before."""
+    assert isinstance(transformer._yaml_segments(text, "a.yaml"), LoadError)
+    assert transformer._composes(text) is False
 
 
 def test_workflows_wait_until_searched() -> None:
@@ -156,3 +175,19 @@ def test_looking_for_anchors_reads_a_hostile_text_about_once(shape: str) -> None
 ])
 def test_anchors_are_looked_for_where_a_node_can_start(text: str, may: bool) -> None:
     assert transformer._may_hold_anchor(text) is may
+
+
+_PIECES = ["a", "b", ":", ": ", " ", "  ", "\n", "- ", "? ", "&a ", "*a", "*b", "&a", "---",
+           "...", "[", "]", "{", "}", ", ", "'", '"', "\\", "!t ", "!!str ", "# c", "\t",
+           "|", ">", "%YAML 1.1", "%TAG !e! tag:x,2000:", "!e!x ", "x", "&&", "\u2028",
+           "\x85", "\r", "\ufeff", "\u00e9", "'record'"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24))
+def test_what_waits_composes(pieces: list[str]) -> None:
+    """A workflow that waits composes when its turn comes: its error would otherwise
+    be reported late, after the folder's others (``_composes`` says no when in doubt)."""
+    text = "".join(pieces)
+    if transformer._composes(text):
+        assert isinstance(transformer._yaml_segments(text, "a.yaml"), list), repr(text)

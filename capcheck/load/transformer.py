@@ -257,7 +257,7 @@ def scan_sources(code: TransformerCode, sources: Iterable[tuple[str, str, bool]]
     for shown, text, is_code in sources:
         code.files_scanned += 1
         if not is_code and _composes(text):  # composed when a search needs it
-            parts.append(_Workflow(text, shown))
+            parts.append(_Workflow(text, shown, code.errors))
             continue
         found = _code_segments(text, shown) if is_code else _yaml_segments(text, shown)
         if isinstance(found, LoadError):
@@ -312,6 +312,9 @@ def _node_starts_after(before: str) -> bool:
     return not before or before[-1] in _NODE_START_AFTER or _INDICATORS.issuperset(before)
 
 
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff")
+
+
 def _may_hold_documents(text: str) -> bool:
     """Whether ``text`` may hold more than one document: a line starting ``---`` or
     ``...`` (a second document needs a marker)."""
@@ -326,8 +329,12 @@ def _composes(text: str) -> bool:
     The composer fails only where libyaml's parser does (``raw_parse`` runs it to the
     end without making an object: a sixth of the time of composing), at an alias
     without its anchor or an anchor given twice, at a second document, or nested too
-    deep; the text is left to be composed now when it may hold any of these."""
-    if "\\" in text or _may_hold_documents(text) or _may_hold_anchor(text):
+    deep; the text is left to be composed now when it may hold any of these. So is a
+    text with a line break other than ``\n`` (YAML 1.1 also breaks lines at ``\r``,
+    NEL, LS and PS, which the looks for markers and anchors do not know) or a byte
+    order mark."""
+    if "\\" in text or any(char in text for char in _OTHER_BREAKS) \
+            or _may_hold_documents(text) or _may_hold_anchor(text):
         return False  # (a backslash: a quoted escape may spell what the text does not)
     from capcheck.load.yamldoc import nesting_bound
 
@@ -344,21 +351,25 @@ def _composes(text: str) -> bool:
 
 class _Workflow:
     """A workflow whose composing waits (``_composes``): its segments are made when
-    first needed, from its text, as ``_yaml_segments`` makes them."""
+    first needed, from its text, as ``_yaml_segments`` makes them. (Should composing
+    fail after all, the error joins ``errors``, its scan's, late rather than never.)"""
 
-    __slots__ = ("text", "file", "lower", "_segments")
+    __slots__ = ("text", "file", "lower", "errors", "_segments")
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, errors: list[LoadError]) -> None:
         self.text = text
         self.file = file
         self.lower = _fold_lower(text)
+        self.errors = errors
         self._segments: list[_Segment] | None = None
 
     def segments(self) -> list[_Segment]:
         if self._segments is None:
             found = _yaml_segments(self.text, self.file)
-            self._segments = [] if isinstance(found, LoadError) else found  # (never, once
-            # _composes said it composes)
+            if isinstance(found, LoadError):  # pragma: no cover - _composes rules it out
+                self.errors.append(found)
+                found = []
+            self._segments = found
         return self._segments
 
 
