@@ -300,14 +300,32 @@ def compile_pattern(text: str | bytes, flags: int) -> tuple[Any, ...]:
 
 
 def write(path: str = FILE) -> int:
-    """Write the file for this interpreter; the number of entries."""
+    """Write the file for this interpreter; the number of entries. Only the patterns
+    that two fresh interpreters with other string hashes make too are kept: a pattern
+    built from a set's order (``tokenize``'s string prefixes) is another text in every
+    process, so it would never be used, and would make the file differ each time."""
     data = collect()
+    stable = _pattern_keys("1") & _pattern_keys("2")
+    data["patterns"] = [p for p in data["patterns"] if (p[0], p[1]) in stable]
     blob = interpreter_tag() + marshal.dumps(data)
     temporary = path + ".tmp"
     with open(temporary, "wb") as handle:
         handle.write(blob)
     os.replace(temporary, path)
     return len(data["code"]) + len(data["patterns"])
+
+
+def _pattern_keys(hash_seed: str) -> set[tuple[str | bytes, int]]:
+    """The (text, flags) of the patterns ``collect`` finds in a fresh interpreter whose
+    string hashes come from ``hash_seed``."""
+    import subprocess
+
+    program = ("import marshal, sys\nfrom capcheck import precompiled\n"
+               "found = precompiled.collect()['patterns']\n"
+               "sys.stdout.buffer.write(marshal.dumps([(p[0], p[1]) for p in found]))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    return {(text, flags) for text, flags in marshal.loads(done.stdout)}
 
 
 if __name__ == "__main__":

@@ -278,3 +278,12 @@ def test_a_run_compiles_no_pattern_itself(command: list[str]) -> None:
     _stored()
     out = _python(_MISSES, *command).strip()
     assert out.endswith(" []"), out
+
+
+def test_the_file_holds_no_pattern_another_process_would_not_make() -> None:
+    """A pattern built from a set's order (tokenize's string prefixes) is another text
+    under other string hashes: such a pattern would never be used, and would make the
+    file differ every time it is written."""
+    data = _stored()
+    elsewhere = precompiled._pattern_keys("12345")
+    assert {(p[0], p[1]) for p in data["patterns"]} <= elsewhere
