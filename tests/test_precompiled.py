@@ -287,3 +287,35 @@ def test_the_file_holds_no_pattern_another_process_would_not_make() -> None:
     data = _stored()
     elsewhere = precompiled._pattern_keys("12345")
     assert {(p[0], p[1]) for p in data["patterns"]} <= elsewhere
+
+
+_PATHLIB = """
+import sys
+sys.path.insert(0, sys.argv[1])  # (python -S: no site, so nothing imported pathlib yet)
+assert "pathlib" not in sys.modules and "urllib.parse" not in sys.modules
+from capcheck import precompiled
+precompiled.install()
+assert "pathlib" in sys.modules and "urllib.parse" not in sys.modules, sorted(sys.modules)
+assert "ipaddress" not in sys.modules
+import pathlib
+uri = pathlib.PurePosixPath("/tmp/a b%").as_uri()  # the stand-in imports the real module
+import urllib.parse
+assert type(sys.modules["urllib.parse"]) is type(sys) and urllib.parse.__spec__ is not None
+assert urllib.parse.urlparse(uri).path == "/tmp/a%20b%25"
+print(uri)
+"""
+
+
+def test_pathlib_is_imported_without_urllib_parse() -> None:
+    root = str(Path(precompiled.__file__).resolve().parent.parent)
+    done = subprocess.run([sys.executable, "-S", "-c", _PATHLIB, root], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "file:///tmp/a%20b%25"
+
+
+def test_a_stand_in_is_no_package_and_imports_nothing_for_its_dunders() -> None:
+    stand_in = precompiled._Deferred("no_such_module_here")
+    assert not hasattr(stand_in, "__path__") and not hasattr(stand_in, "__file__")
+    with pytest.raises(ModuleNotFoundError):
+        stand_in.anything  # noqa: B018 - the real module is imported when a name is read
