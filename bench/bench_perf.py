@@ -119,6 +119,38 @@ def side_by_side(floor: list[str], command: list[str], rounds: int) -> tuple[flo
     return statistics.median(floors), statistics.median(commands), statistics.median(ratios)
 
 
+def _spin(count: int) -> None:
+    total = 0
+    for number in range(count):
+        total += number
+
+
+def parallel_check(count: int = 1_000_000, rounds: int = 3) -> str:
+    """A line saying whether this machine's CPUs are free: the time of two copies of a
+    busy loop run at once (forked), against one alone (best of ``rounds``). The matrix
+    uses every CPU and its floor one, so a neighbour on another CPU (a shared host)
+    costs the matrix more: then its ratio says little."""
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return "CPU check: one CPU (or no fork): skipped"
+    alone, together = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        _spin(count)
+        alone.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the second copy
+            _spin(count)
+            os._exit(0)
+        _spin(count)
+        os.waitpid(pid, 0)
+        together.append(time.perf_counter() - started)
+    ratio = min(together) / min(alone)
+    verdict = "free" if ratio < 1.15 else "CONTENDED (ratios taken meanwhile say little)"
+    return (f"CPU check: two busy processes at once take {ratio:.2f}x the time of one "
+            f"(one alone {min(alone) * 1000:.0f} ms, best of {rounds}): {verdict}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=os.environ.get("CAPCHECK_CORPUS", ""))
@@ -166,6 +198,7 @@ def main() -> int:
         }
         print(f"{args.rounds} rounds, alternating; load average {os.getloadavg()[0]:.2f} "
               f"{os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} at start")
+        print(parallel_check())
         print(f"  {'command':60s} {'floor':>9s} {'capcheck':>9s} {'ratio':>7s}")
         for name, (floor, command, what) in cases.items():
             if args.only and name not in args.only:
@@ -179,6 +212,7 @@ def main() -> int:
             print(f"  {shown[:60]:60s} {f * 1000:7.0f}ms {c * 1000:7.0f}ms {ratio:6.2f}x")
             print(f"    floor: {what}")
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end")
+        print(parallel_check())
     return 0
 
 
