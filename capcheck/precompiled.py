@@ -107,8 +107,11 @@ def install(path: str = FILE) -> None:
     if _installed:
         return
     _installed = True
-    _import_dataclasses()
-    _import_pathlib()
+    # dataclasses (which orjson imports): inspect for the signature of a class without
+    # a docstring, copy (with weakref) for asdict; pathlib: urllib.parse (with
+    # ipaddress) for Path.as_uri.
+    _import_with_stand_ins("dataclasses", [_Deferred("inspect"), _Deferred("copy")])
+    _import_with_stand_ins("pathlib", [_Deferred("urllib.parse", ("quote_from_bytes",))])
     data = read(path)
     if data is None:
         return
@@ -116,52 +119,41 @@ def install(path: str = FILE) -> None:
     _install_patterns(data["patterns"])
 
 
-_DEFERRED = ("inspect", "copy")  # what dataclasses imports for one use each
-
-
-def _import_dataclasses() -> None:
-    """Import ``dataclasses`` with stand-ins for ``inspect`` and ``copy`` (with
-    ``weakref``), which it imports for one use each (a signature for a class without a
-    docstring; ``asdict``'s deep copies): a stand-in imports its real module when an
-    attribute of it is first read. Nothing is deferred once any of them is imported."""
-    if "dataclasses" in sys.modules or any(name in sys.modules for name in _DEFERRED):
+def _import_with_stand_ins(module: str, stand_ins: list[_Deferred]) -> None:
+    """Import ``module`` while ``stand_ins`` are in ``sys.modules`` in place of the modules
+    it imports for a rare use (then removed: anyone else importing them gets the real
+    ones). Nothing is deferred once ``module`` or any of them is imported."""
+    if module in sys.modules or any(stand_in.__name__ in sys.modules for stand_in in stand_ins):
         return
-    for name in _DEFERRED:
-        sys.modules[name] = _Deferred(name)
+    for stand_in in stand_ins:
+        sys.modules[stand_in.__name__] = stand_in
     try:
-        import dataclasses  # noqa: F401
+        __import__(module)
     finally:
-        for name in _DEFERRED:
-            if isinstance(sys.modules.get(name), _Deferred):
-                del sys.modules[name]
-
-
-def _import_pathlib() -> None:
-    """Import ``pathlib`` with a stand-in for ``urllib.parse`` (with ``ipaddress``: 3 ms),
-    which it imports for ``Path.as_uri`` alone: the stand-in's ``quote_from_bytes``
-    imports the real module when called (any other name is the real module's at once)."""
-    if "pathlib" in sys.modules or "urllib.parse" in sys.modules:
-        return
-    stand_in = _Deferred("urllib.parse")
-
-    def quote_from_bytes(*args: Any, **kwargs: Any) -> Any:
-        import importlib
-
-        return importlib.import_module("urllib.parse").quote_from_bytes(*args, **kwargs)
-
-    stand_in.quote_from_bytes = quote_from_bytes  # type: ignore[attr-defined]
-    sys.modules["urllib.parse"] = stand_in
-    try:
-        import pathlib  # noqa: F401
-    finally:
-        if sys.modules.get("urllib.parse") is stand_in:
-            del sys.modules["urllib.parse"]
+        for stand_in in stand_ins:
+            if sys.modules.get(stand_in.__name__) is stand_in:
+                del sys.modules[stand_in.__name__]
 
 
 class _Deferred(types.ModuleType):
     """A module that is imported when one of its attributes is first read (the real
     one, also while this stand-in is still in ``sys.modules``). Its own dunder names
-    are not: the import system asks for ``__path__`` (whether it is a package)."""
+    are not: the import system asks for ``__path__`` (whether it is a package). Each of
+    ``calls`` is a function that imports the real module when called, for a module
+    that reads it at import (``from urllib.parse import quote_from_bytes``)."""
+
+    def __init__(self, name: str, calls: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        for call in calls:
+            setattr(self, call, self._forwarding(call))
+
+    def _forwarding(self, call: str) -> Callable[..., Any]:
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            import importlib
+
+            return getattr(importlib.import_module(self.__name__), call)(*args, **kwargs)
+
+        return forward
 
     def __getattr__(self, attribute: str) -> Any:
         import importlib

@@ -218,9 +218,9 @@ def _methods(cls: type[Any], record_fields: tuple[Field, ...], frozen: bool) -> 
     namespace: dict[str, Any] = {}
     exec(precompiled.compiled(repr(made_as), source, made_as),  # noqa: S102 - our text
          vars(module) if module is not None else {}, namespace)
-    defaults = [fld.default_factory if fld.default_factory is not MISSING else fld.default
-                for fld in record_fields
-                if fld.default is not MISSING or fld.default_factory is not MISSING]
+    defaults = [fld.default if kind == "=" else fld.default_factory
+                for fld, (_name, kind, _shown) in zip(record_fields, made_as[2], strict=True)
+                if kind]
     made: dict[str, Any] = namespace["__create__"](
         cls, object.__setattr__, _FACTORY, FrozenInstanceError, _repr_running, _ident,
         *defaults)
